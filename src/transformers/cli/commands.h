@@ -1,0 +1,10 @@
+#pragma once
+// The `transformers` command's verbs: one file per verb (cmd_<verb>.cpp), each a function that
+// takes the arguments after the verb, prints its --help, and returns the process exit code.
+// main.cpp holds the one table that names them.
+
+namespace transformers::cli {
+
+int cmd_env(int argc, char** argv);
+
+}  // namespace transformers::cli

@@ -1,0 +1,56 @@
+// transformers: the command. Dispatches to one verb; every verb prints --help, returns 0 on
+// success, and non-zero with one clear line on stderr otherwise.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string_view>
+
+#include "transformers/cli/commands.h"
+
+namespace {
+
+struct Verb {
+  const char* name;
+  int (*run)(int argc, char** argv);
+  const char* summary;
+};
+
+// The one table of verbs (keep sorted by name).
+constexpr Verb kVerbs[] = {
+    {"env", transformers::cli::cmd_env, "print version, build flags, SIMD level, BLAS, threads, cache dir"},
+};
+
+void print_usage(std::FILE* out) {
+  std::fprintf(out, "usage: transformers <verb> [options]\n\nverbs:\n");
+  for (const Verb& v : kVerbs) std::fprintf(out, "  %-16s %s\n", v.name, v.summary);
+  std::fprintf(out, "\n`transformers <verb> --help` describes a verb.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage(stderr);
+    return 2;
+  }
+  std::string_view verb = argv[1];
+  if (verb == "--help" || verb == "-h" || verb == "help") {
+    print_usage(stdout);
+    return 0;
+  }
+  if (verb == "--version") {
+    std::printf("transformers.cpp %s\n", TFM_VERSION);
+    return 0;
+  }
+  for (const Verb& v : kVerbs) {
+    if (verb != v.name) continue;
+    try {
+      return v.run(argc - 1, argv + 1);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "error: %s\n", e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "error: unknown verb '%s' (see `transformers --help`)\n", argv[1]);
+  return 2;
+}
