@@ -1,0 +1,152 @@
+// matmul and linear: OpenBLAS sgemm/dgemm for GEMM, our gemv kernels for a few rows.
+#include <cblas.h>
+
+#include <cstring>
+
+#include "transformers/core/autograd.h"
+#include "transformers/core/cpu/gemv.h"
+#include "transformers/core/error.h"
+#include "transformers/core/ops.h"
+
+namespace transformers::ops {
+
+namespace {
+
+// A 2-d operand for BLAS: contiguous rows, or the transpose of contiguous rows.
+struct BlasMatrix {
+  Tensor t;   // keeps data alive
+  bool trans; // true when t's storage holds the transpose in row-major
+  int64_t ld;
+};
+
+BlasMatrix as_blas(const Tensor& m) {
+  // m is [r, c]
+  if (m.stride(1) == 1 && m.stride(0) >= std::max<int64_t>(m.size(1), 1)) return {m, false, m.stride(0)};
+  if (m.stride(0) == 1 && m.stride(1) >= std::max<int64_t>(m.size(0), 1)) return {m, true, m.stride(1)};
+  Tensor c = m.contiguous();
+  return {c, false, std::max<int64_t>(c.size(1), 1)};
+}
+
+// out [n, m] = a [n, k] x b [k, m], all f32 or all f64.
+void gemm_2d(const Tensor& a, const Tensor& b, const Tensor& out) {
+  const int64_t n = a.size(0), k = a.size(1), m = b.size(1);
+  if (n == 0 || m == 0) return;
+  if (k == 0) {
+    out.fill_(0.0);
+    return;
+  }
+  BlasMatrix A = as_blas(a), B = as_blas(b);
+  if (out.dtype() == DType::Float64) {
+    cblas_dgemm(CblasRowMajor, A.trans ? CblasTrans : CblasNoTrans, B.trans ? CblasTrans : CblasNoTrans,
+                int(n), int(m), int(k), 1.0, static_cast<const double*>(A.t.raw_data()), int(A.ld),
+                static_cast<const double*>(B.t.raw_data()), int(B.ld), 0.0,
+                static_cast<double*>(out.raw_data()), int(out.stride(0)));
+  } else {
+    cblas_sgemm(CblasRowMajor, A.trans ? CblasTrans : CblasNoTrans, B.trans ? CblasTrans : CblasNoTrans,
+                int(n), int(m), int(k), 1.0f, static_cast<const float*>(A.t.raw_data()), int(A.ld),
+                static_cast<const float*>(B.t.raw_data()), int(B.ld), 0.0f,
+                static_cast<float*>(out.raw_data()), int(out.stride(0)));
+  }
+}
+
+Tensor matmul_forward(const Tensor& a0, const Tensor& b0) {
+  TFM_CHECK(a0.dim() >= 1 && b0.dim() >= 1, "[matmul] inputs must have at least one dim");
+  Tensor a = a0.dim() == 1 ? a0.unsqueeze(0) : a0;
+  Tensor b = b0.dim() == 1 ? b0.unsqueeze(1) : b0;
+  TFM_CHECK(a.size(-1) == b.size(-2), "[matmul] shapes ", shape_str(a0.shape()), " and ",
+            shape_str(b0.shape()), " cannot be multiplied");
+  DType dt = promote_types(a.dtype(), b.dtype());
+  DType compute = dt == DType::Float64 ? DType::Float64 : DType::Float32;
+  TFM_CHECK(is_floating(dt), "[matmul] needs floating inputs, got ", dtype_name(a.dtype()), " and ",
+            dtype_name(b.dtype()));
+  a = a.to(compute);
+  b = b.to(compute);
+  // Broadcast leading dims.
+  Shape ba(a.shape().begin(), a.shape().end() - 2), bb(b.shape().begin(), b.shape().end() - 2);
+  size_t rank = std::max(ba.size(), bb.size());
+  Shape batch(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - ba.size() ? 1 : ba[i - (rank - ba.size())];
+    int64_t db = i < rank - bb.size() ? 1 : bb[i - (rank - bb.size())];
+    TFM_CHECK(da == db || da == 1 || db == 1, "[matmul] batch dims of ", shape_str(a0.shape()),
+              " and ", shape_str(b0.shape()), " cannot be broadcast");
+    batch[i] = da == 1 ? db : da;
+  }
+  const int64_t n = a.size(-2), k = a.size(-1), m = b.size(-1);
+  Shape ea = batch, eb = batch;
+  ea.push_back(n), ea.push_back(k);
+  eb.push_back(k), eb.push_back(m);
+  Tensor a3 = a.expand(ea).reshape({-1, n, k});
+  Tensor b3 = b.expand(eb).reshape({-1, k, m});
+  Shape out_shape = batch;
+  out_shape.push_back(n), out_shape.push_back(m);
+  const int64_t nb = shape_numel(batch);
+  Tensor out = Tensor::empty({nb, n, m}, compute);
+  for (int64_t i = 0; i < nb; ++i) gemm_2d(a3.select(0, i), b3.select(0, i), out.select(0, i));
+  out = out.view(out_shape);
+  if (a0.dim() == 1) out = out.squeeze(-2);
+  if (b0.dim() == 1) out = out.squeeze(-1);
+  return out.to(dt);
+}
+
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  Tensor out = matmul_forward(a, b);
+  if (autograd::needs_grad({a, b})) {
+    TFM_CHECK(a.dim() >= 2 && b.dim() >= 2, "[matmul] backward needs 2-d or batched inputs");
+    Tensor ad = a.detach(), bd = b.detach();
+    autograd::record(out, "matmul", {a, b}, [ad, bd](const Tensor& g) {
+      Tensor ga = matmul_forward(g, bd.transpose(-1, -2));
+      Tensor gb = matmul_forward(ad.transpose(-1, -2), g);
+      return std::vector<Tensor>{sum_to_shape(ga, ad.shape()), sum_to_shape(gb, bd.shape())};
+    });
+  }
+  return out;
+}
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  TFM_CHECK(weight.dim() == 2, "[linear] weight must be [out, in], got ", shape_str(weight.shape()));
+  TFM_CHECK(x.dim() >= 1 && x.size(-1) == weight.size(1), "[linear] input ", shape_str(x.shape()),
+            " does not match weight ", shape_str(weight.shape()));
+  const int64_t n_out = weight.size(0), k = weight.size(1);
+  TFM_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == n_out), "[linear] bias ",
+            shape_str(bias.defined() ? bias.shape() : Shape{}), " does not match ", n_out, " outputs");
+  Shape out_shape = x.shape();
+  out_shape.back() = n_out;
+  const bool grad = autograd::needs_grad({x, weight, bias});
+  const DType wdt = weight.dtype();
+  const bool half_weight = wdt == DType::Float16 || wdt == DType::BFloat16;
+  Tensor out;
+  if (!grad && x.dtype() != DType::Float64 && (wdt == DType::Float32 || half_weight) &&
+      weight.stride(1) == 1) {
+    Tensor x2 = x.to(DType::Float32).reshape({-1, k}).contiguous();
+    const int64_t rows = x2.size(0);
+    Tensor b32 = bias.defined() ? bias.to(DType::Float32).contiguous() : Tensor();
+    Tensor y = Tensor::empty({rows, n_out}, DType::Float32);
+    if (rows <= cpu::kGemvMaxRows || half_weight) {
+      // Few rows, or half weights (accumulated in f32 without materialising an f32 copy).
+      for (int64_t r0 = 0; r0 < rows; r0 += cpu::kGemvMaxRows) {
+        int64_t nr = std::min<int64_t>(cpu::kGemvMaxRows, rows - r0);
+        cpu::gemv({weight.raw_data(), wdt, n_out, k, weight.stride(0), x2.data<float>() + r0 * k, k,
+                   y.data<float>() + r0 * n_out, n_out, nr, b32.defined() ? b32.data<float>() : nullptr});
+      }
+    } else {
+      gemm_2d(x2, weight.transpose(0, 1), y);
+      if (b32.defined()) {
+        const float* bp = b32.data<float>();
+        float* yp = y.data<float>();
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t o = 0; o < n_out; ++o) yp[r * n_out + o] += bp[o];
+      }
+    }
+    out = y.view(out_shape).to(x.dtype());
+    return out;
+  }
+  // General (and differentiable) path: composed from matmul and add.
+  out = matmul(x, weight.transpose(0, 1));
+  if (bias.defined()) out = add(out, bias);
+  return out;
+}
+
+}  // namespace transformers::ops

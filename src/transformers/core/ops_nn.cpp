@@ -1,0 +1,311 @@
+// Fused transformer ops: rms_norm, layer_norm, rotary embedding, scaled-dot-product attention.
+// Each has a composed definition built from other ops; it is used when autograd needs a graph
+// and is the reference the fused kernels are tested against.
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "transformers/core/autograd.h"
+#include "transformers/core/error.h"
+#include "transformers/core/ops.h"
+
+namespace transformers::ops {
+
+// ---------------------------------------------------------------- norms
+
+namespace {
+Tensor rms_norm_composed(const Tensor& x, const Tensor& weight, double eps, double weight_offset) {
+  Tensor h = x.to(x.dtype() == DType::Float64 ? DType::Float64 : DType::Float32);
+  Tensor variance = mean(mul(h, h), -1, true);
+  h = mul(h, rsqrt(add(variance, eps)));
+  if (weight.defined()) h = mul(h, weight_offset != 0.0 ? add(weight, weight_offset) : weight);
+  return h.to(x.dtype());
+}
+
+Tensor layer_norm_composed(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps) {
+  Tensor h = x.to(x.dtype() == DType::Float64 ? DType::Float64 : DType::Float32);
+  Tensor centered = sub(h, mean(h, -1, true));
+  Tensor variance = mean(mul(centered, centered), -1, true);
+  h = mul(centered, rsqrt(add(variance, eps)));
+  if (weight.defined()) h = mul(h, weight);
+  if (bias.defined()) h = add(h, bias);
+  return h.to(x.dtype());
+}
+
+void check_norm_param(const Tensor& p, const Tensor& x, const char* op, const char* name) {
+  if (!p.defined()) return;
+  TFM_CHECK(p.dim() == 1 && p.size(0) == x.size(-1), "[", op, "] ", name, " ", shape_str(p.shape()),
+            " does not match the last dim of ", shape_str(x.shape()));
+}
+
+// Rows of a contiguous f32 view of x's last dimension.
+struct NormRows {
+  Tensor in, out;
+  int64_t rows, n;
+};
+NormRows norm_rows(const Tensor& x) {
+  NormRows r;
+  r.in = x.to(DType::Float32).contiguous();
+  r.n = x.size(-1);
+  r.rows = r.n ? x.numel() / r.n : 0;
+  r.out = Tensor::empty(x.shape(), DType::Float32);
+  return r;
+}
+std::vector<float> param_values(const Tensor& p, int64_t n, double offset, double absent) {
+  if (!p.defined()) return std::vector<float>(size_t(n), float(absent));
+  std::vector<float> v = p.to_vector<float>();
+  // Gemma computes (1 + w) in f32.
+  for (float& f : v) f = float(offset) + f;
+  return v;
+}
+}  // namespace
+
+Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps, double weight_offset) {
+  TFM_CHECK(x.dim() >= 1, "[rms_norm] input must have at least one dim");
+  check_norm_param(weight, x, "rms_norm", "weight");
+  if (autograd::needs_grad({x, weight}) || x.dtype() == DType::Float64)
+    return rms_norm_composed(x, weight, eps, weight_offset);
+  NormRows r = norm_rows(x);
+  std::vector<float> w = param_values(weight, r.n, weight_offset, 1.0);
+  const float* in = r.in.data<float>();
+  float* out = r.out.data<float>();
+#pragma omp parallel for if (r.rows * r.n > (1 << 15)) schedule(static)
+  for (int64_t i = 0; i < r.rows; ++i) {
+    const float* row = in + i * r.n;
+    float* orow = out + i * r.n;
+    float ss = 0.0f;
+    for (int64_t j = 0; j < r.n; ++j) ss += row[j] * row[j];
+    const float scale = 1.0f / std::sqrt(ss / float(r.n) + float(eps));
+    for (int64_t j = 0; j < r.n; ++j) orow[j] = w[j] * (row[j] * scale);
+  }
+  return r.out.to(x.dtype());
+}
+
+Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps) {
+  TFM_CHECK(x.dim() >= 1, "[layer_norm] input must have at least one dim");
+  check_norm_param(weight, x, "layer_norm", "weight");
+  check_norm_param(bias, x, "layer_norm", "bias");
+  if (autograd::needs_grad({x, weight, bias}) || x.dtype() == DType::Float64)
+    return layer_norm_composed(x, weight, bias, eps);
+  NormRows r = norm_rows(x);
+  std::vector<float> w = param_values(weight, r.n, 0.0, 1.0), b = param_values(bias, r.n, 0.0, 0.0);
+  const float* in = r.in.data<float>();
+  float* out = r.out.data<float>();
+#pragma omp parallel for if (r.rows * r.n > (1 << 15)) schedule(static)
+  for (int64_t i = 0; i < r.rows; ++i) {
+    const float* row = in + i * r.n;
+    float* orow = out + i * r.n;
+    double mean_acc = 0.0;
+    for (int64_t j = 0; j < r.n; ++j) mean_acc += row[j];
+    const float mu = float(mean_acc / double(r.n));
+    double var_acc = 0.0;
+    for (int64_t j = 0; j < r.n; ++j) var_acc += double(row[j] - mu) * double(row[j] - mu);
+    const float rstd = 1.0f / std::sqrt(float(var_acc / double(r.n)) + float(eps));
+    for (int64_t j = 0; j < r.n; ++j) orow[j] = (row[j] - mu) * rstd * w[j] + b[j];
+  }
+  return r.out.to(x.dtype());
+}
+
+// ---------------------------------------------------------------- rotary
+
+namespace {
+Tensor rotate_half(const Tensor& x) {
+  const int64_t half = x.size(-1) / 2;
+  return cat({neg(x.narrow(-1, half, half)), x.narrow(-1, 0, half)}, -1);
+}
+
+Tensor apply_rotary_composed(const Tensor& x, const Tensor& cos, const Tensor& sin) {
+  const int64_t rot = cos.size(-1), d = x.size(-1);
+  Tensor c = cos.unsqueeze(1), s = sin.unsqueeze(1);
+  Tensor x_rot = rot == d ? x : x.narrow(-1, 0, rot);
+  Tensor out = add(mul(x_rot, c), mul(rotate_half(x_rot), s));
+  if (rot == d) return out;
+  return cat({out, x.narrow(-1, rot, d - rot)}, -1);
+}
+}  // namespace
+
+Tensor apply_rotary(const Tensor& x, const Tensor& cos, const Tensor& sin) {
+  TFM_CHECK(x.dim() == 4, "[apply_rotary] x must be [batch, heads, seq, head_dim], got ",
+            shape_str(x.shape()));
+  TFM_CHECK(cos.dim() == 3 && cos.shape() == sin.shape() && cos.size(0) == x.size(0) &&
+                cos.size(1) == x.size(2) && cos.size(2) <= x.size(3) && cos.size(2) % 2 == 0,
+            "[apply_rotary] cos/sin ", shape_str(cos.shape()), " do not fit x ", shape_str(x.shape()));
+  if (autograd::needs_grad({x, cos, sin}) || x.dtype() != DType::Float32)
+    return apply_rotary_composed(x, cos, sin);
+  const int64_t B = x.size(0), H = x.size(1), L = x.size(2), D = x.size(3), R = cos.size(2), half = R / 2;
+  Tensor xc = x.contiguous();
+  Tensor c = cos.to(DType::Float32).contiguous(), s = sin.to(DType::Float32).contiguous();
+  Tensor out = Tensor::empty(x.shape(), DType::Float32);
+  const float *px = xc.data<float>(), *pc = c.data<float>(), *ps = s.data<float>();
+  float* po = out.data<float>();
+#pragma omp parallel for collapse(2) if (B * H * L * D > (1 << 15)) schedule(static)
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t l = 0; l < L; ++l) {
+        const float* xr = px + ((b * H + h) * L + l) * D;
+        float* orow = po + ((b * H + h) * L + l) * D;
+        const float* cr = pc + (b * L + l) * R;
+        const float* sr = ps + (b * L + l) * R;
+        for (int64_t i = 0; i < half; ++i) {
+          orow[i] = xr[i] * cr[i] - xr[i + half] * sr[i];
+          orow[i + half] = xr[i + half] * cr[i + half] + xr[i] * sr[i + half];
+        }
+        for (int64_t i = R; i < D; ++i) orow[i] = xr[i];
+      }
+  return out;
+}
+
+// ---------------------------------------------------------------- attention
+
+namespace {
+void check_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionOptions& o) {
+  TFM_CHECK(q.dim() == 4 && k.dim() == 4 && v.dim() == 4,
+            "[attention] q, k, v must be [batch, heads, seq, head_dim], got ", shape_str(q.shape()),
+            ", ", shape_str(k.shape()), ", ", shape_str(v.shape()));
+  TFM_CHECK(k.shape() == v.shape() || (k.size(0) == v.size(0) && k.size(1) == v.size(1) &&
+                                       k.size(2) == v.size(2)),
+            "[attention] k ", shape_str(k.shape()), " and v ", shape_str(v.shape()), " differ");
+  TFM_CHECK(q.size(0) == k.size(0) && q.size(3) == k.size(3), "[attention] q ", shape_str(q.shape()),
+            " does not match k ", shape_str(k.shape()));
+  TFM_CHECK(k.size(1) > 0 && q.size(1) % k.size(1) == 0, "[attention] ", q.size(1),
+            " query heads are not a multiple of ", k.size(1), " key/value heads");
+  if (o.key_padding_mask.defined())
+    TFM_CHECK(o.key_padding_mask.dim() == 2 && o.key_padding_mask.size(0) == q.size(0) &&
+                  o.key_padding_mask.size(1) == k.size(2),
+              "[attention] key_padding_mask ", shape_str(o.key_padding_mask.shape()), " must be [",
+              q.size(0), ", ", k.size(2), "]");
+}
+
+// The composed definition (differentiable): materialises the score matrix.
+Tensor attention_composed(const Tensor& q, const Tensor& k0, const Tensor& v0, const AttentionOptions& o) {
+  const int64_t B = q.size(0), H = q.size(1), L = q.size(2), KVH = k0.size(1), S = k0.size(2);
+  const int64_t groups = H / KVH;
+  // repeat_kv: [B, KVH, S, D] -> [B, H, S, D]
+  auto repeat = [&](const Tensor& t) {
+    if (groups == 1) return t;
+    Shape e = {B, KVH, groups, S, t.size(3)};
+    return t.unsqueeze(2).expand(e).reshape({B, H, S, t.size(3)});
+  };
+  Tensor k = repeat(k0), v = repeat(v0);
+  Tensor scores = mul(matmul(q, k.transpose(2, 3)), o.scale);  // [B, H, L, S]
+  if (o.softcap > 0) scores = mul(tanh(div(scores, o.softcap)), o.softcap);
+  // Visibility [B, 1, L, S] as a 0/1 mask.
+  std::vector<float> visible(size_t(B * L * S), 1.0f);
+  std::vector<int64_t> pad = o.key_padding_mask.defined() ? o.key_padding_mask.to_vector<int64_t>()
+                                                          : std::vector<int64_t>();
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t i = 0; i < L; ++i)
+      for (int64_t j = 0; j < S; ++j) {
+        const int64_t pos = o.q_offset + i;
+        bool ok = true;
+        if (o.is_causal && j > pos) ok = false;
+        if (o.sliding_window > 0 && j <= pos - o.sliding_window) ok = false;
+        if (!pad.empty() && pad[b * S + j] == 0) ok = false;
+        visible[(b * L + i) * S + j] = ok ? 1.0f : 0.0f;
+      }
+  Tensor vis = Tensor::from_vector(visible, {B, 1, L, S});
+  const double lowest = std::numeric_limits<float>::lowest();
+  Tensor mask = mul(sub(Tensor::ones({}, DType::Float32), vis), lowest);  // 0 or lowest
+  if (o.additive_mask.defined()) scores = add(scores, o.additive_mask);
+  scores = add(scores.to(DType::Float32), mask);
+  Tensor probs = softmax(scores, -1).to(q.dtype());
+  return matmul(probs, v);
+}
+
+inline float dot(const float* a, const float* b, int64_t n) {
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  for (; i < n; ++i) s0 += a[i] * b[i];
+  return (s0 + s1) + (s2 + s3);
+}
+}  // namespace
+
+Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                    const AttentionOptions& o) {
+  check_attention(q, k, v, o);
+  if (autograd::needs_grad({q, k, v, o.additive_mask}) || q.dtype() == DType::Float64)
+    return attention_composed(q, k, v, o);
+  const int64_t B = q.size(0), H = q.size(1), L = q.size(2), D = q.size(3);
+  const int64_t KVH = k.size(1), S = k.size(2), DV = v.size(3), groups = H / KVH;
+  // K and V are read in place whenever their last dim is contiguous (a cache view is fine).
+  auto rows_ready = [](const Tensor& t) {
+    return t.dtype() == DType::Float32 && t.stride(3) == 1 ? t : t.to(DType::Float32).contiguous();
+  };
+  Tensor qf = rows_ready(q), kf = rows_ready(k), vf = rows_ready(v);
+  std::vector<uint8_t> pad;
+  if (o.key_padding_mask.defined()) {
+    for (int64_t m : o.key_padding_mask.to_vector<int64_t>()) pad.push_back(m != 0);
+  }
+  Tensor bias;
+  if (o.additive_mask.defined())
+    bias = o.additive_mask.to(DType::Float32).expand({B, H, L, S}).contiguous();
+  Tensor out = Tensor::empty({B, H, L, DV}, DType::Float32);
+  const float* pq = qf.data<float>();
+  const float* pk = kf.data<float>();
+  const float* pv = vf.data<float>();
+  const float* pb = bias.defined() ? bias.data<float>() : nullptr;
+  float* po = out.data<float>();
+  const int64_t qs0 = qf.stride(0), qs1 = qf.stride(1), qs2 = qf.stride(2);
+  const int64_t ks0 = kf.stride(0), ks1 = kf.stride(1), ks2 = kf.stride(2);
+  const int64_t vs0 = vf.stride(0), vs1 = vf.stride(1), vs2 = vf.stride(2);
+  const float scale = float(o.scale), softcap = float(o.softcap);
+  const float lowest = std::numeric_limits<float>::lowest();
+#pragma omp parallel
+  {
+    std::vector<float> scores(static_cast<size_t>(S), 0.0f);
+    std::vector<float> acc(static_cast<size_t>(DV), 0.0f);
+#pragma omp for collapse(3) schedule(static)
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t h = 0; h < H; ++h)
+        for (int64_t i = 0; i < L; ++i) {
+          const float* qrow = pq + b * qs0 + h * qs1 + i * qs2;
+          const float* kbase = pk + b * ks0 + (h / groups) * ks1;
+          const float* vbase = pv + b * vs0 + (h / groups) * vs1;
+          const float* brow = pb ? pb + ((b * H + h) * L + i) * S : nullptr;
+          const int64_t pos = o.q_offset + i;
+          float m = -std::numeric_limits<float>::infinity();
+          bool any_visible = false;
+          for (int64_t j = 0; j < S; ++j) {
+            bool visible = !(o.is_causal && j > pos) &&
+                           !(o.sliding_window > 0 && j <= pos - o.sliding_window) &&
+                           (pad.empty() || pad[b * S + j]);
+            float s = 0.0f;
+            if (visible) {
+              s = dot(qrow, kbase + j * ks2, D) * scale;
+              if (softcap > 0) s = softcap * std::tanh(s / softcap);
+              if (brow) s += brow[j];
+              any_visible = true;
+            } else {
+              s = lowest;  // HF adds the dtype minimum; it absorbs any finite score
+            }
+            scores[j] = s;
+            m = std::max(m, s);
+          }
+          float sum = 0.0f;
+          for (int64_t j = 0; j < S; ++j) {
+            float e = (!any_visible || scores[j] != lowest) ? std::exp(scores[j] - m) : 0.0f;
+            scores[j] = e;
+            sum += e;
+          }
+          const float inv = 1.0f / sum;
+          std::fill(acc.begin(), acc.end(), 0.0f);
+          for (int64_t j = 0; j < S; ++j) {
+            const float p = scores[j] * inv;
+            if (p == 0.0f) continue;
+            const float* vrow = vbase + j * vs2;
+            for (int64_t d = 0; d < DV; ++d) acc[d] += p * vrow[d];
+          }
+          float* orow = po + ((b * H + h) * L + i) * DV;
+          for (int64_t d = 0; d < DV; ++d) orow[d] = acc[d];
+        }
+  }
+  return out.to(q.dtype());
+}
+
+}  // namespace transformers::ops
