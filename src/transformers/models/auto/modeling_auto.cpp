@@ -1,0 +1,80 @@
+#include "transformers/models/auto/modeling_auto.h"
+
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
+#include "transformers/core/error.h"
+#include "transformers/models/llama/modeling_llama.h"
+
+namespace transformers::models {
+
+namespace {
+
+using Factory = std::function<std::unique_ptr<PreTrainedModel>(const std::filesystem::path&, const LoadOptions&)>;
+
+template <typename Model>
+Factory factory() {
+  return [](const std::filesystem::path& dir, const LoadOptions& options) -> std::unique_ptr<PreTrainedModel> {
+    return Model::from_pretrained(dir, options);
+  };
+}
+
+struct Entry {
+  const char* architecture;
+  const char* model_type;
+  bool causal_lm;
+  Factory make;
+};
+
+// The one table: architectures[0] -> class.
+const std::vector<Entry>& registry() {
+  static const std::vector<Entry> entries = {
+      {"LlamaForCausalLM", "llama", true, factory<llama::LlamaForCausalLM>()},
+  };
+  return entries;
+}
+
+// architectures[0] of config.json, falling back to the causal-LM class of model_type.
+const Entry& lookup(const std::filesystem::path& model_dir) {
+  std::filesystem::path path = model_dir / "config.json";
+  nlohmann::json j = read_config_json(path);
+  PretrainedConfig common;
+  common.read_common(j, path.string());
+  if (!common.architectures.empty()) {
+    const std::string& arch = common.architectures[0];
+    for (const Entry& e : registry())
+      if (arch == e.architecture) return e;
+    std::string known;
+    for (const Entry& e : registry()) known += (known.empty() ? "" : ", ") + std::string(e.architecture);
+    throw Error("[config] " + path.string() + ": architecture '" + arch + "' is not supported (supported: " +
+                known + ")");
+  }
+  TFM_CHECK(!common.model_type.empty(), "[config] ", path.string(), ": neither 'architectures' nor 'model_type' is set");
+  for (const Entry& e : registry())
+    if (common.model_type == e.model_type && e.causal_lm) return e;
+  throw Error("[config] " + path.string() + ": model_type '" + common.model_type + "' is not supported");
+}
+
+}  // namespace
+
+std::unique_ptr<PreTrainedModel> AutoModel::from_pretrained(const std::filesystem::path& model_dir,
+                                                            const LoadOptions& options) {
+  return lookup(model_dir).make(model_dir, options);
+}
+
+std::unique_ptr<CausalLM> AutoModelForCausalLM::from_pretrained(const std::filesystem::path& model_dir,
+                                                                const LoadOptions& options) {
+  const Entry& e = lookup(model_dir);
+  TFM_CHECK(e.causal_lm, "[config] ", e.architecture, " is not a causal language model");
+  std::unique_ptr<PreTrainedModel> model = e.make(model_dir, options);
+  return std::unique_ptr<CausalLM>(static_cast<CausalLM*>(model.release()));
+}
+
+std::vector<std::string> supported_architectures() {
+  std::vector<std::string> names;
+  for (const Entry& e : registry()) names.push_back(e.architecture);
+  return names;
+}
+
+}  // namespace transformers::models

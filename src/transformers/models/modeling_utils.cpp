@@ -1,0 +1,37 @@
+#include "transformers/models/modeling_utils.h"
+
+#include "transformers/core/error.h"
+
+namespace transformers::models {
+
+Tensor find_named(const NamedTensors& tensors, const std::string& name) {
+  for (const auto& [n, t] : tensors)
+    if (n == name) return t;
+  return Tensor();
+}
+
+NamedTensors CausalLM::forward_named(const NamedTensors& inputs, bool output_hidden_states) {
+  for (const auto& [name, t] : inputs)
+    TFM_CHECK(name == "input_ids" || name == "attention_mask" || name == "position_ids",
+              "[forward] ", config().architectures.empty() ? "model" : config().architectures[0],
+              " takes input_ids, attention_mask and position_ids, not '", name, "'");
+  CausalLMInputs in;
+  in.input_ids = find_named(inputs, "input_ids");
+  TFM_CHECK(in.input_ids.defined(), "[forward] input_ids is required");
+  in.attention_mask = find_named(inputs, "attention_mask");
+  in.position_ids = find_named(inputs, "position_ids");
+  in.output_hidden_states = output_hidden_states;
+  CausalLMOutput out = forward(in);
+  NamedTensors result{{"logits", out.logits}};
+  for (size_t i = 0; i < out.hidden_states.size(); ++i)
+    result.emplace_back("hidden_states." + std::to_string(i), out.hidden_states[i]);
+  return result;
+}
+
+std::shared_ptr<nn::WeightStore> open_weights(const std::filesystem::path& model_dir,
+                                              const LoadOptions& options, double initializer_range) {
+  if (options.random_weights) return nn::WeightStore::random(options.seed, initializer_range, options.dtype);
+  return nn::WeightStore::from_checkpoint(model_dir, options.dtype);
+}
+
+}  // namespace transformers::models
