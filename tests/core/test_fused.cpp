@@ -1,0 +1,254 @@
+// Fused kernels against their composed definitions (STYLE.md "Fused vs composed"), and the
+// AVX2 GEMV against the reference loops. The composed path is reached by making an input
+// require grad: the ops then build the result from elementary ops.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "transformers/core/cpu/gemv.h"
+#include "transformers/core/ops.h"
+#include "transformers/core/random.h"
+#include "transformers/core/runtime.h"
+
+using namespace transformers;
+
+namespace {
+const int64_t kSizes[] = {1, 31, 32, 33, 256};
+const DType kDTypes[] = {DType::Float32, DType::Float16, DType::BFloat16};
+
+// Per-dtype tolerance on values of order one: a few units in the last place of the output dtype.
+double tolerance(DType dt) {
+  switch (dt) {
+    case DType::Float16: return 4e-3;
+    case DType::BFloat16: return 3e-2;
+    default: return 2e-5;
+  }
+}
+
+Tensor composed_input(const Tensor& t) {
+  Tensor c = t.clone();
+  c.set_requires_grad(true);
+  return c;
+}
+
+// Fails with the first mismatching index, both values and the max difference.
+void expect_close(const Tensor& got, const Tensor& want, double atol, double rtol, const std::string& what) {
+  ASSERT_EQ(got.shape(), want.shape()) << what;
+  ASSERT_EQ(got.dtype(), want.dtype()) << what;
+  std::vector<double> g = got.to_vector<double>(), w = want.to_vector<double>();
+  double max_diff = 0;
+  int64_t first_bad = -1;
+  for (size_t i = 0; i < g.size(); ++i) {
+    const double d = std::abs(g[i] - w[i]);
+    max_diff = std::max(max_diff, d);
+    if (first_bad < 0 && !(d <= atol + rtol * std::abs(w[i]))) first_bad = int64_t(i);
+  }
+  EXPECT_LT(first_bad, 0) << what << ": first mismatch at " << first_bad << " got "
+                          << g[size_t(std::max<int64_t>(first_bad, 0))] << " want "
+                          << w[size_t(std::max<int64_t>(first_bad, 0))] << ", max diff " << max_diff;
+}
+
+class SimdGuard {
+ public:
+  explicit SimdGuard(runtime::SimdLevel level) : previous_(runtime::simd_level()) {
+    runtime::set_simd_level(level);
+  }
+  ~SimdGuard() { runtime::set_simd_level(previous_); }
+
+ private:
+  runtime::SimdLevel previous_;
+};
+
+bool has_avx2() {
+  SimdGuard probe(runtime::SimdLevel::Avx2);
+  return runtime::simd_level() == runtime::SimdLevel::Avx2;
+}
+}  // namespace
+
+TEST(FusedTest, RmsNormMatchesComposed) {
+  Generator gen(1);
+  for (DType dt : kDTypes)
+    for (int64_t n : kSizes) {
+      Tensor x = ops::randn({3, 2, n}, gen).to(dt);
+      Tensor w = ops::randn({n}, gen).to(dt);
+      for (double offset : {0.0, 1.0}) {
+        Tensor fused = ops::rms_norm(x, w, 1e-6, offset);
+        Tensor composed = ops::rms_norm(composed_input(x), w, 1e-6, offset).detach();
+        const double tol = tolerance(dt);
+        expect_close(fused, composed, tol, tol,
+                     std::string("rms_norm ") + std::string(dtype_name(dt)) + " n=" + std::to_string(n));
+      }
+    }
+}
+
+TEST(FusedTest, LayerNormMatchesComposed) {
+  Generator gen(2);
+  for (DType dt : kDTypes)
+    for (int64_t n : kSizes) {
+      // An offset mean tests the centring.
+      Tensor x = ops::add(ops::randn({4, n}, gen), 3.0).to(dt);
+      Tensor w = ops::randn({n}, gen).to(dt), b = ops::randn({n}, gen).to(dt);
+      Tensor fused = ops::layer_norm(x, w, b, 1e-5);
+      Tensor composed = ops::layer_norm(composed_input(x), w, b, 1e-5).detach();
+      const double tol = tolerance(dt);
+      expect_close(fused, composed, tol, tol,
+                   std::string("layer_norm ") + std::string(dtype_name(dt)) + " n=" + std::to_string(n));
+      expect_close(ops::layer_norm(x, Tensor(), Tensor(), 1e-5),
+                   ops::layer_norm(composed_input(x), Tensor(), Tensor(), 1e-5).detach(), tol, tol,
+                   "layer_norm without affine");
+    }
+}
+
+TEST(FusedTest, ApplyRotaryMatchesComposed) {
+  // The fused kernel serves f32; half dtypes use the composed path on purpose (Hugging Face
+  // rounds q * cos and rotate_half(q) * sin to the input dtype separately).
+  Generator gen(3);
+  for (int64_t seq : kSizes)
+    for (int64_t rot : {int64_t(8), int64_t(16)}) {
+      Tensor x = ops::randn({2, 3, seq, 16}, gen);
+      Tensor cos = ops::randn({2, seq, rot}, gen), sin = ops::randn({2, seq, rot}, gen);
+      expect_close(ops::apply_rotary(x, cos, sin), ops::apply_rotary(composed_input(x), cos, sin).detach(),
+                   1e-6, 1e-6, "rotary seq=" + std::to_string(seq) + " rot=" + std::to_string(rot));
+      // A transposed (non-contiguous) input, as q.view(...).transpose(1, 2) produces.
+      Tensor xt = ops::randn({2, seq, 3, 16}, gen).transpose(1, 2);
+      expect_close(ops::apply_rotary(xt, cos, sin), ops::apply_rotary(composed_input(xt), cos, sin).detach(),
+                   1e-6, 1e-6, "rotary strided");
+    }
+}
+
+namespace {
+struct AttnCase {
+  std::string name;
+  int64_t heads, kv_heads;
+  bool causal = false, padding = false, additive = false, decode = false;
+  int64_t window = 0;
+  double softcap = 0;
+};
+
+void check_attention(const AttnCase& c, int64_t S, int64_t D, DType dt, Generator& gen) {
+  const int64_t B = 2, L = c.decode ? 1 : S;
+  Tensor q = ops::randn({B, c.heads, L, D}, gen).to(dt);
+  // K/V as a view into a longer cache buffer (strided along seq), as a KV cache hands them over.
+  Tensor k = ops::randn({B, c.kv_heads, S + 5, D}, gen).to(dt).narrow(2, 0, S);
+  Tensor v = ops::randn({B, c.kv_heads, S + 5, D}, gen).to(dt).narrow(2, 0, S);
+  ops::AttentionOptions o;
+  o.scale = 1.0 / std::sqrt(double(D));
+  o.is_causal = c.causal;
+  o.q_offset = c.decode ? S - 1 : 0;
+  o.sliding_window = c.window;
+  o.softcap = c.softcap;
+  if (c.padding) {
+    std::vector<int64_t> m(size_t(B * S), 1);
+    for (int64_t j = 0; j < std::min<int64_t>(3, S - 1); ++j) m[size_t(S + j)] = 0;  // left pad row 1
+    o.key_padding_mask = Tensor::from_vector(m, {B, S});
+  }
+  if (c.additive) o.additive_mask = ops::randn({1, c.heads, L, S}, gen).to(dt);
+  Tensor fused = ops::scaled_dot_product_attention(q, k, v, o);
+  Tensor composed = ops::scaled_dot_product_attention(composed_input(q), k, v, o).detach();
+  const double tol = tolerance(dt);
+  expect_close(fused, composed, tol, tol,
+               "attention " + c.name + " " + std::string(dtype_name(dt)) + " S=" + std::to_string(S) +
+                   " D=" + std::to_string(D));
+}
+}  // namespace
+
+TEST(FusedTest, AttentionMatchesComposed) {
+  Generator gen(4);
+  const AttnCase cases[] = {
+      {"plain", 2, 2},
+      {"causal", 2, 2, true},
+      {"causal+padding", 2, 2, true, true},
+      {"gqa", 4, 2, true},
+      {"mqa+decode", 4, 1, true, false, false, true},
+      {"sliding", 2, 1, true, false, false, false, 7},
+      {"sliding+decode+padding", 2, 2, true, true, false, true, 5},
+      {"softcap", 2, 2, true, false, false, false, 0, 5.0},
+      {"additive", 2, 2, false, false, true},
+      {"additive+causal+padding", 4, 2, true, true, true},
+  };
+  for (const AttnCase& c : cases)
+    for (int64_t S : kSizes)
+      for (DType dt : kDTypes) check_attention(c, S, S == 256 ? 64 : 33, dt, gen);
+}
+
+TEST(FusedTest, AttentionScalarAndSimdPathsAgree) {
+  if (!has_avx2()) GTEST_SKIP() << "no AVX2 on this CPU";
+  Generator gen(5);
+  for (int64_t D : {int64_t(1), int64_t(7), int64_t(8), int64_t(33), int64_t(64), int64_t(128)}) {
+    Tensor q = ops::randn({1, 4, 9, D}, gen), k = ops::randn({1, 2, 40, D}, gen),
+           v = ops::randn({1, 2, 40, D}, gen);
+    ops::AttentionOptions o;
+    o.scale = 0.3;
+    o.is_causal = true;
+    o.q_offset = 31;
+    Tensor simd = ops::scaled_dot_product_attention(q, k, v, o);
+    SimdGuard scalar(runtime::SimdLevel::Scalar);
+    expect_close(simd, ops::scaled_dot_product_attention(q, k, v, o), 1e-5, 1e-5,
+                 "attention simd vs scalar D=" + std::to_string(D));
+  }
+}
+
+namespace {
+// y = W x (+ bias) by the AVX2 kernel and by the reference, W in dt with padded row strides.
+void check_gemv(DType dt, int64_t n_out, int64_t k, int64_t rows, bool bias, Generator& gen) {
+  const int64_t ldw = k + 3, ldx = k + 1, ldy = n_out + 2;
+  Tensor w = ops::randn({n_out, ldw}, gen).to(dt);
+  Tensor x = ops::randn({rows, ldx}, gen);
+  Tensor b = ops::randn({n_out}, gen);
+  Tensor y1 = Tensor::zeros({rows, ldy}), y2 = Tensor::zeros({rows, ldy});
+  cpu::GemvArgs a{w.raw_data(), dt, n_out, k, ldw, x.data<float>(), ldx, y1.data<float>(), ldy, rows,
+                  bias ? b.data<float>() : nullptr};
+  cpu::gemv_avx2(a);
+  a.y = y2.data<float>();
+  cpu::gemv_reference(a);
+  // Reordered f32 sums differ by rounding, bounded by eps * sum |w x|.
+  std::vector<float> vw = w.to_vector<float>(), vx = x.to_vector<float>();
+  std::vector<float> g1 = y1.to_vector<float>(), g2 = y2.to_vector<float>();
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t o = 0; o < ldy; ++o) {
+      const float got = g1[size_t(r * ldy + o)], want = g2[size_t(r * ldy + o)];
+      if (o >= n_out) {  // padding between rows is never written
+        ASSERT_EQ(got, 0.0f);
+        continue;
+      }
+      double mag = bias ? std::abs(b.to_vector<float>()[size_t(o)]) : 0.0;
+      for (int64_t i = 0; i < k; ++i) mag += std::abs(vw[size_t(o * ldw + i)] * vx[size_t(r * ldx + i)]);
+      ASSERT_NEAR(got, want, 1e-6 * (mag + 1) * 4)
+          << dtype_name(dt) << " n_out=" << n_out << " k=" << k << " rows=" << rows << " at [" << r
+          << ", " << o << "]";
+    }
+}
+}  // namespace
+
+TEST(GemvTest, Avx2MatchesReference) {
+  if (!has_avx2()) GTEST_SKIP() << "no AVX2 on this CPU";
+  Generator gen(6);
+  for (DType dt : kDTypes)
+    for (int64_t k : {1, 7, 8, 9, 31, 33, 64, 257})
+      for (int64_t n_out : {1, 3, 17, 64})
+        for (int64_t rows = 1; rows <= cpu::kGemvMaxRows; ++rows) check_gemv(dt, n_out, k, rows, rows % 2 == 1, gen);
+}
+
+TEST(GemvTest, LinearAgreesAcrossSimdLevelsAndRowCounts) {
+  // linear() picks gemv for few rows and GEMM (or tiles of converted weights) for many; every
+  // path must give the same numbers as the reference loops.
+  Generator gen(7);
+  for (DType dt : kDTypes)
+    for (int64_t rows : {1, 5, 8, 9, 40, 130}) {
+      Tensor x = ops::randn({rows, 67}, gen);
+      Tensor w = ops::randn({45, 67}, gen).to(dt);
+      Tensor b = ops::randn({45}, gen);
+      Tensor fast = ops::linear(x, w, b);
+      Tensor ref;
+      {
+        SimdGuard scalar(runtime::SimdLevel::Scalar);
+        ref = ops::linear(x, w, b);
+      }
+      // The definition in f64: x W^T + b.
+      Tensor want = ops::add(ops::matmul(x.to(DType::Float64), w.to(DType::Float64).transpose(0, 1)),
+                             b.to(DType::Float64)).to(DType::Float32);
+      expect_close(fast, want, 1e-4, 1e-4, std::string("linear fast ") + std::string(dtype_name(dt)) + " rows=" + std::to_string(rows));
+      expect_close(ref, want, 1e-4, 1e-4, std::string("linear scalar ") + std::string(dtype_name(dt)) + " rows=" + std::to_string(rows));
+    }
+}
