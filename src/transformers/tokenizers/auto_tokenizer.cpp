@@ -1,0 +1,343 @@
+#include "transformers/tokenizers/auto_tokenizer.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "transformers/core/error.h"
+
+namespace transformers::tok {
+
+namespace fs = std::filesystem;
+
+std::string clean_up_tokenization(std::string s) {
+  static const std::pair<const char*, const char*> kRules[] = {
+      {" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"},
+      {" n't", "n't"}, {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
+  for (auto [from, to] : kRules) {
+    std::string f(from), t(to);
+    size_t pos = 0;
+    while ((pos = s.find(f, pos)) != std::string::npos) {
+      s.replace(pos, f.size(), t);
+      pos += t.size();
+    }
+  }
+  return s;
+}
+
+namespace {
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  TFM_CHECK(in, "[tokenizers] cannot open ", p.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A special token given as a string or as an AddedToken object ({"content": ...}).
+std::optional<std::string> token_string(const nlohmann::json& j, const std::string& key, const std::string& file) {
+  if (!j.contains(key) || j[key].is_null()) return std::nullopt;
+  const auto& v = j[key];
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
+  throw Error(detail::concat("[tokenizers] ", file, ": ", key, ": expected a string or {\"content\": ...}"));
+}
+
+void read_special_tokens(PreTrainedTokenizer& t, const nlohmann::json& j, const std::string& file) {
+  auto set = [&](std::optional<std::string>& field, const char* key) {
+    if (auto v = token_string(j, key, file)) field = v;
+  };
+  set(t.bos_token, "bos_token");
+  set(t.eos_token, "eos_token");
+  set(t.unk_token, "unk_token");
+  set(t.sep_token, "sep_token");
+  set(t.pad_token, "pad_token");
+  set(t.cls_token, "cls_token");
+  set(t.mask_token, "mask_token");
+  if (j.contains("additional_special_tokens") && j["additional_special_tokens"].is_array()) {
+    t.additional_special_tokens.clear();
+    for (auto& v : j["additional_special_tokens"]) {
+      if (v.is_string()) t.additional_special_tokens.push_back(v.get<std::string>());
+      else if (v.is_object() && v.contains("content")) t.additional_special_tokens.push_back(v["content"].get<std::string>());
+    }
+  }
+}
+
+}  // namespace
+
+PreTrainedTokenizer AutoTokenizer::from_pretrained(const fs::path& folder) {
+  TFM_CHECK(fs::is_directory(folder), "[tokenizers] ", folder.string(), " is not a directory");
+  std::string config_text = "{}";
+  if (fs::exists(folder / "tokenizer_config.json")) config_text = read_text(folder / "tokenizer_config.json");
+  nlohmann::json config;
+  try {
+    config = nlohmann::json::parse(config_text);
+  } catch (const std::exception& e) {
+    throw Error(detail::concat("[tokenizers] tokenizer_config.json: invalid JSON (", e.what(), ")"));
+  }
+  TFM_CHECK(config.is_object(), "[tokenizers] tokenizer_config.json: expected a JSON object");
+
+  Tokenizer tk = fs::exists(folder / "tokenizer.json")
+                     ? Tokenizer::from_file(folder / "tokenizer.json")
+                     : Tokenizer::from_json(convert_legacy_tokenizer(folder, config_text), "converted legacy files");
+  PreTrainedTokenizer t(std::move(tk));
+  t.config_json = config_text;
+  if (fs::exists(folder / "special_tokens_map.json")) {
+    auto m = nlohmann::json::parse(read_text(folder / "special_tokens_map.json"));
+    read_special_tokens(t, m, "special_tokens_map.json");
+  }
+  read_special_tokens(t, config, "tokenizer_config.json");
+  auto get_bool = [&](const char* k) -> std::optional<bool> {
+    if (!config.contains(k) || config[k].is_null()) return std::nullopt;
+    TFM_CHECK(config[k].is_boolean(), "[tokenizers] tokenizer_config.json: ", k, ": expected a boolean");
+    return config[k].get<bool>();
+  };
+  t.add_bos_token = get_bool("add_bos_token");
+  t.add_eos_token = get_bool("add_eos_token");
+  t.clean_up_tokenization_spaces = get_bool("clean_up_tokenization_spaces").value_or(false);
+  if (config.contains("model_max_length") && config["model_max_length"].is_number()) {
+    double v = config["model_max_length"].get<double>();
+    if (v > 0 && v < 1e18) t.model_max_length = static_cast<size_t>(v);
+  }
+  if (config.contains("padding_side") && config["padding_side"].is_string())
+    t.padding_side = config["padding_side"].get<std::string>();
+  if (config.contains("truncation_side") && config["truncation_side"].is_string())
+    t.truncation_side = config["truncation_side"].get<std::string>();
+  if (config.contains("tokenizer_class") && config["tokenizer_class"].is_string())
+    t.tokenizer_class = config["tokenizer_class"].get<std::string>();
+  if (config.contains("chat_template")) {
+    const auto& ct = config["chat_template"];
+    if (ct.is_string()) {
+      t.chat_templates["default"] = ct.get<std::string>();
+    } else if (ct.is_array()) {
+      for (auto& e : ct)
+        if (e.contains("name") && e.contains("template"))
+          t.chat_templates[e["name"].get<std::string>()] = e["template"].get<std::string>();
+    }
+  } else if (fs::exists(folder / "chat_template.jinja")) {
+    t.chat_templates["default"] = read_text(folder / "chat_template.jinja");
+  }
+  return t;
+}
+
+std::optional<std::string> PreTrainedTokenizer::chat_template() const {
+  auto it = chat_templates.find("default");
+  if (it == chat_templates.end()) return std::nullopt;
+  return it->second;
+}
+
+BatchEncoding PreTrainedTokenizer::run(const std::vector<std::string>& a, const std::vector<std::string>* b,
+                                       const EncodeOptions& o) const {
+  // A private copy carries this call's truncation and padding: the shared tokenizer stays const.
+  Tokenizer tk = Tokenizer::from_json(tokenizer_.to_json());
+  size_t max_len = o.max_length.value_or(model_max_length);
+  std::string tside = o.truncation_side.value_or(truncation_side);
+  std::string pside = o.padding_side.value_or(padding_side);
+  if (o.truncation) {
+    TruncationParams tp;
+    tp.max_length = max_len;
+    tp.strategy = o.truncation_strategy;
+    tp.stride = o.stride;
+    tp.direction = tside == "left" ? Direction::Left : Direction::Right;
+    tk.set_truncation(tp);
+  } else {
+    tk.set_truncation(std::nullopt);
+  }
+  if (o.padding != EncodeOptions::Padding::None) {
+    PaddingParams pp;
+    pp.strategy = o.padding == EncodeOptions::Padding::Longest ? PaddingParams::Strategy::BatchLongest
+                                                               : PaddingParams::Strategy::Fixed;
+    pp.length = max_len;
+    pp.pad_to_multiple_of = o.pad_to_multiple_of;
+    pp.direction = pside == "left" ? Direction::Left : Direction::Right;
+    TFM_CHECK(pad_token, "[tokenizers] padding needs a pad_token (none in tokenizer_config.json)");
+    pp.pad_token = *pad_token;
+    auto id = tk.token_to_id(*pad_token);
+    TFM_CHECK(id, "[tokenizers] pad_token '", *pad_token, "' is not in the vocabulary");
+    pp.pad_id = *id;
+    tk.set_padding(pp);
+  } else {
+    tk.set_padding(std::nullopt);
+  }
+  std::vector<Encoding> encs;
+  if (b) {
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (size_t i = 0; i < a.size(); ++i) pairs.emplace_back(a[i], (*b)[i]);
+    encs = tk.encode_batch_pairs(pairs, o.add_special_tokens, o.num_threads);
+  } else {
+    encs = tk.encode_batch(a, o.add_special_tokens, o.num_threads);
+  }
+  BatchEncoding out;
+  auto push = [&](const Encoding& e, int32_t sample) {
+    out.input_ids.push_back(e.ids);
+    out.attention_mask.push_back(e.attention_mask);
+    out.token_type_ids.push_back(e.type_ids);
+    out.offset_mapping.push_back(e.offsets);
+    out.special_tokens_mask.push_back(e.special_tokens_mask);
+    if (o.return_overflowing_tokens) out.overflow_to_sample_mapping.push_back(sample);
+  };
+  for (size_t i = 0; i < encs.size(); ++i) {
+    push(encs[i], static_cast<int32_t>(i));
+    if (o.return_overflowing_tokens)
+      for (auto& ov : encs[i].overflowing) push(ov, static_cast<int32_t>(i));
+  }
+  out.encodings = std::move(encs);
+  return out;
+}
+
+BatchEncoding PreTrainedTokenizer::encode(const std::string& text, const EncodeOptions& o) const {
+  if (!o.truncation && o.padding == EncodeOptions::Padding::None) {
+    // The common path needs no private copy.
+    Encoding e = tokenizer_.encode(text, o.add_special_tokens);
+    BatchEncoding out;
+    out.input_ids.push_back(e.ids);
+    out.attention_mask.push_back(e.attention_mask);
+    out.token_type_ids.push_back(e.type_ids);
+    out.offset_mapping.push_back(e.offsets);
+    out.special_tokens_mask.push_back(e.special_tokens_mask);
+    out.encodings.push_back(std::move(e));
+    return out;
+  }
+  return run({text}, nullptr, o);
+}
+
+BatchEncoding PreTrainedTokenizer::encode(const std::string& text, const std::string& pair,
+                                          const EncodeOptions& o) const {
+  std::vector<std::string> b{pair};
+  return run({text}, &b, o);
+}
+
+BatchEncoding PreTrainedTokenizer::encode_batch(const std::vector<std::string>& texts, const EncodeOptions& o) const {
+  return run(texts, nullptr, o);
+}
+
+BatchEncoding PreTrainedTokenizer::encode_batch(const std::vector<std::pair<std::string, std::string>>& pairs,
+                                                const EncodeOptions& o) const {
+  std::vector<std::string> a, b;
+  for (auto& [x, y] : pairs) {
+    a.push_back(x);
+    b.push_back(y);
+  }
+  return run(a, &b, o);
+}
+
+std::vector<int32_t> PreTrainedTokenizer::encode_ids(const std::string& text, bool add_special_tokens) const {
+  return tokenizer_.encode(text, add_special_tokens).ids;
+}
+
+std::vector<std::string> PreTrainedTokenizer::tokenize(const std::string& text) const {
+  return tokenizer_.encode(text, false).tokens;
+}
+
+std::string PreTrainedTokenizer::decode(const std::vector<int32_t>& ids, bool skip_special_tokens,
+                                        std::optional<bool> clean_up) const {
+  std::string s = tokenizer_.decode(ids, skip_special_tokens);
+  if (clean_up.value_or(clean_up_tokenization_spaces)) s = clean_up_tokenization(std::move(s));
+  return s;
+}
+
+std::vector<std::string> PreTrainedTokenizer::batch_decode(const std::vector<std::vector<int32_t>>& ids,
+                                                           bool skip_special_tokens,
+                                                           std::optional<bool> clean_up) const {
+  std::vector<std::string> out;
+  for (auto& v : ids) out.push_back(decode(v, skip_special_tokens, clean_up));
+  return out;
+}
+
+std::optional<int32_t> PreTrainedTokenizer::convert_token_to_id(const std::string& token) const {
+  return tokenizer_.token_to_id(token);
+}
+
+std::vector<int32_t> PreTrainedTokenizer::convert_tokens_to_ids(const std::vector<std::string>& tokens) const {
+  std::vector<int32_t> out;
+  auto unk = unk_token_id();
+  for (auto& t : tokens) {
+    auto id = tokenizer_.token_to_id(t);
+    out.push_back(id ? *id : unk.value_or(-1));
+  }
+  return out;
+}
+
+std::vector<std::string> PreTrainedTokenizer::convert_ids_to_tokens(const std::vector<int32_t>& ids) const {
+  std::vector<std::string> out;
+  for (int32_t id : ids) out.push_back(tokenizer_.id_to_token(id).value_or(""));
+  return out;
+}
+
+size_t PreTrainedTokenizer::add_tokens(const std::vector<std::string>& tokens, bool special_tokens) {
+  std::vector<AddedToken> v;
+  for (auto& s : tokens) v.push_back(AddedToken{s, false, false, false, !special_tokens, special_tokens});
+  return tokenizer_.add_tokens(v);
+}
+
+size_t PreTrainedTokenizer::add_special_tokens(const std::map<std::string, std::vector<std::string>>& tokens) {
+  size_t n = 0;
+  for (auto& [key, values] : tokens) {
+    n += add_tokens(values, true);
+    if (values.empty()) continue;
+    if (key == "bos_token") bos_token = values[0];
+    else if (key == "eos_token") eos_token = values[0];
+    else if (key == "unk_token") unk_token = values[0];
+    else if (key == "sep_token") sep_token = values[0];
+    else if (key == "pad_token") pad_token = values[0];
+    else if (key == "cls_token") cls_token = values[0];
+    else if (key == "mask_token") mask_token = values[0];
+    else if (key == "additional_special_tokens")
+      additional_special_tokens.insert(additional_special_tokens.end(), values.begin(), values.end());
+    else throw Error(detail::concat("[tokenizers] add_special_tokens: unknown key '", key, "'"));
+  }
+  return n;
+}
+
+std::vector<std::string> PreTrainedTokenizer::all_special_tokens() const {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (auto* t : {&bos_token, &eos_token, &unk_token, &sep_token, &pad_token, &cls_token, &mask_token})
+    if (*t && seen.insert(**t).second) out.push_back(**t);
+  for (auto& t : additional_special_tokens)
+    if (seen.insert(t).second) out.push_back(t);
+  return out;
+}
+
+std::vector<int32_t> PreTrainedTokenizer::all_special_ids() const {
+  std::vector<int32_t> out;
+  for (auto& t : all_special_tokens())
+    if (auto id = tokenizer_.token_to_id(t)) out.push_back(*id);
+  return out;
+}
+
+void PreTrainedTokenizer::save_pretrained(const fs::path& dir) const {
+  fs::create_directories(dir);
+  tokenizer_.save(dir / "tokenizer.json");
+  nlohmann::json config = nlohmann::json::parse(config_json);
+  nlohmann::json special = nlohmann::json::object();
+  auto put = [&](const char* key, const std::optional<std::string>& v) {
+    if (v) {
+      config[key] = *v;
+      special[key] = *v;
+    }
+  };
+  put("bos_token", bos_token);
+  put("eos_token", eos_token);
+  put("unk_token", unk_token);
+  put("sep_token", sep_token);
+  put("pad_token", pad_token);
+  put("cls_token", cls_token);
+  put("mask_token", mask_token);
+  if (!additional_special_tokens.empty()) {
+    config["additional_special_tokens"] = additional_special_tokens;
+    special["additional_special_tokens"] = additional_special_tokens;
+  }
+  config["model_max_length"] = model_max_length;
+  config["padding_side"] = padding_side;
+  config["truncation_side"] = truncation_side;
+  config["clean_up_tokenization_spaces"] = clean_up_tokenization_spaces;
+  if (auto ct = chat_template()) config["chat_template"] = *ct;
+  std::ofstream(dir / "tokenizer_config.json") << config.dump(2);
+  std::ofstream(dir / "special_tokens_map.json") << special.dump(2);
+}
+
+}  // namespace transformers::tok

@@ -1,0 +1,148 @@
+#pragma once
+// Flat open-addressing hash maps for vocabularies and merges: large tokenizer.json files
+// (262k tokens, 515k merges) must load in milliseconds and lookups sit on the encode hot path.
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace transformers::tok {
+
+inline uint64_t hash_bytes(const char* p, size_t n) {
+  // A simple multiply-mix hash over 8-byte words; good enough for token strings.
+  uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xFF51AFD7ED558CCDULL);
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ (w * 0xC2B2AE3D27D4EB4FULL)) * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 29;
+    p += 8;
+    n -= 8;
+  }
+  uint64_t w = 0;
+  std::memcpy(&w, p, n);
+  h = (h ^ (w * 0xC2B2AE3D27D4EB4FULL)) * 0x9E3779B97F4A7C15ULL;
+  h ^= h >> 32;
+  return h;
+}
+
+// string → uint32 id. Keys are copied into an internal arena.
+class StringIdMap {
+ public:
+  void reserve(size_t n) {
+    size_t cap = 16;
+    while (cap < n * 2) cap <<= 1;
+    if (cap > slots_.size()) rehash(cap);
+  }
+  // Inserts or overwrites.
+  void set(std::string_view key, uint32_t id) {
+    if ((count_ + 1) * 2 > slots_.size()) rehash(slots_.empty() ? 16 : slots_.size() * 2);
+    uint64_t h = hash_bytes(key.data(), key.size());
+    size_t i = h & (slots_.size() - 1);
+    while (slots_[i].len != kEmpty) {
+      if (slots_[i].hash == h && key_of(slots_[i]) == key) {
+        slots_[i].id = id;
+        return;
+      }
+      i = (i + 1) & (slots_.size() - 1);
+    }
+    slots_[i] = Slot{h, static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(key.size()), id};
+    arena_.append(key);
+    ++count_;
+  }
+  const uint32_t* find(std::string_view key) const {
+    if (slots_.empty()) return nullptr;
+    uint64_t h = hash_bytes(key.data(), key.size());
+    size_t i = h & (slots_.size() - 1);
+    while (slots_[i].len != kEmpty) {
+      if (slots_[i].hash == h && key_of(slots_[i]) == key) return &slots_[i].id;
+      i = (i + 1) & (slots_.size() - 1);
+    }
+    return nullptr;
+  }
+  size_t size() const { return count_; }
+  template <typename F>
+  void for_each(F&& f) const {
+    for (const Slot& s : slots_)
+      if (s.len != kEmpty) f(key_of(s), s.id);
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t off = 0, len = kEmpty, id = 0;
+  };
+  std::string_view key_of(const Slot& s) const { return std::string_view(arena_).substr(s.off, s.len); }
+  void rehash(size_t cap) {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(cap, Slot{});
+    for (const Slot& s : old) {
+      if (s.len == kEmpty) continue;
+      size_t i = s.hash & (cap - 1);
+      while (slots_[i].len != kEmpty) i = (i + 1) & (cap - 1);
+      slots_[i] = s;
+    }
+  }
+  std::vector<Slot> slots_;
+  std::string arena_;
+  size_t count_ = 0;
+};
+
+// (left id, right id) → (rank, merged id).
+class PairMap {
+ public:
+  struct Value {
+    uint32_t rank, id;
+  };
+  void reserve(size_t n) {
+    size_t cap = 16;
+    while (cap < n * 2) cap <<= 1;
+    keys_.assign(cap, kEmpty);
+    vals_.assign(cap, Value{});
+    count_ = 0;
+  }
+  void set(uint32_t a, uint32_t b, Value v) {
+    if ((count_ + 1) * 2 > keys_.size()) grow();
+    uint64_t k = key(a, b);
+    size_t i = mix(k) & (keys_.size() - 1);
+    while (keys_[i] != kEmpty && keys_[i] != k) i = (i + 1) & (keys_.size() - 1);
+    if (keys_[i] == kEmpty) ++count_;
+    keys_[i] = k;
+    vals_[i] = v;
+  }
+  const Value* find(uint32_t a, uint32_t b) const {
+    if (keys_.empty()) return nullptr;
+    uint64_t k = key(a, b);
+    size_t i = mix(k) & (keys_.size() - 1);
+    while (keys_[i] != kEmpty) {
+      if (keys_[i] == k) return &vals_[i];
+      i = (i + 1) & (keys_.size() - 1);
+    }
+    return nullptr;
+  }
+  size_t size() const { return count_; }
+
+ private:
+  static constexpr uint64_t kEmpty = UINT64_MAX;
+  static uint64_t key(uint32_t a, uint32_t b) { return (static_cast<uint64_t>(a) << 32) | b; }
+  static uint64_t mix(uint64_t k) {
+    k ^= k >> 33;
+    k *= 0xFF51AFD7ED558CCDULL;
+    k ^= k >> 33;
+    return k;
+  }
+  void grow() {
+    std::vector<uint64_t> ok = std::move(keys_);
+    std::vector<Value> ov = std::move(vals_);
+    reserve(ok.empty() ? 16 : ok.size());
+    for (size_t i = 0; i < ok.size(); ++i)
+      if (ok[i] != kEmpty) set(static_cast<uint32_t>(ok[i] >> 32), static_cast<uint32_t>(ok[i]), ov[i]);
+  }
+  std::vector<uint64_t> keys_;
+  std::vector<Value> vals_;
+  size_t count_ = 0;
+};
+
+}  // namespace transformers::tok
