@@ -256,7 +256,9 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   const int64_t vs0 = vf.stride(0), vs1 = vf.stride(1), vs2 = vf.stride(2);
   const float scale = float(o.scale), softcap = float(o.softcap);
   const float lowest = std::numeric_limits<float>::lowest();
-#pragma omp parallel
+  // Small problems stay on one thread: waking the pool costs more than they take.
+  const bool parallel = B * H * L * S * D > (1 << 15);
+#pragma omp parallel if (parallel)
   {
     std::vector<float> scores(static_cast<size_t>(S), 0.0f);
     std::vector<float> acc(static_cast<size_t>(DV), 0.0f);

@@ -8,7 +8,7 @@
 namespace transformers::nn {
 
 DynamicCache::DynamicCache(int64_t num_layers, int64_t max_cache_len)
-    : layers_(size_t(num_layers)), max_cache_len_(max_cache_len) {}
+    : layers_(static_cast<size_t>(num_layers)), max_cache_len_(max_cache_len) {}
 
 std::pair<Tensor, Tensor> DynamicCache::update(int64_t layer, const Tensor& key, const Tensor& value) {
   TFM_CHECK(layer >= 0 && layer < int64_t(layers_.size()), "[cache] layer ", layer, " out of range");

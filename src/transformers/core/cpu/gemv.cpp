@@ -20,7 +20,7 @@ inline float weight_at(const void* w, DType dt, int64_t i) {
 
 void gemv_reference(const GemvArgs& a) {
   const size_t es = dtype_size(a.w_dtype);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for if (a.n_out * a.k > (1 << 15)) schedule(static)
   for (int64_t o = 0; o < a.n_out; ++o) {
     const void* row = static_cast<const std::byte*>(a.w) + o * a.ldw * es;
     for (int64_t r = 0; r < a.rows; ++r) {
@@ -59,7 +59,7 @@ template <int R>
 __attribute__((target("avx2,fma,f16c"))) void gemv_rows(const GemvArgs& a, int64_t r0) {
   const size_t es = dtype_size(a.w_dtype);
   const int64_t k8 = a.k / 8 * 8;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for if (a.n_out * a.k > (1 << 15)) schedule(static)
   for (int64_t o = 0; o < a.n_out; ++o) {
     const void* row = static_cast<const std::byte*>(a.w) + o * a.ldw * es;
     __m256 acc[R];

@@ -1,0 +1,54 @@
+#include "transformers/generation/configuration_utils.h"
+
+#include <nlohmann/json.hpp>
+
+#include "transformers/core/error.h"
+#include "transformers/io/json.h"
+
+namespace transformers::generation {
+
+GenerationConfig GenerationConfig::from_model_dir(const std::filesystem::path& model_dir,
+                                                  const models::PretrainedConfig& model_config) {
+  GenerationConfig g;
+  g.pad_token_id = model_config.pad_token_id;
+  g.bos_token_id = model_config.bos_token_id;
+  g.eos_token_id = model_config.eos_token_id;
+  std::filesystem::path path = model_dir / "generation_config.json";
+  if (!std::filesystem::exists(path)) return g;
+  nlohmann::json j = models::read_config_json(path);
+  models::ConfigReader r(j, path.string());
+  g.max_length = r.get_int("max_length", g.max_length);
+  if (r.has("max_new_tokens")) g.max_new_tokens = r.get_int("max_new_tokens", 0);
+  g.min_new_tokens = r.get_int("min_new_tokens", g.min_new_tokens);
+  g.do_sample = r.get_bool("do_sample", g.do_sample);
+  g.num_beams = r.get_int("num_beams", g.num_beams);
+  g.temperature = r.get_double("temperature", g.temperature);
+  g.top_k = r.get_int("top_k", g.top_k);
+  g.top_p = r.get_double("top_p", g.top_p);
+  g.repetition_penalty = r.get_double("repetition_penalty", g.repetition_penalty);
+  g.length_penalty = r.get_double("length_penalty", g.length_penalty);
+  if (r.has("early_stopping")) {
+    // HF also allows the string "never"; treated as false here (the heuristic stop).
+    if (j.at("early_stopping").is_boolean()) g.early_stopping = j.at("early_stopping").get<bool>();
+  }
+  g.num_return_sequences = r.get_int("num_return_sequences", g.num_return_sequences);
+  g.use_cache = r.get_bool("use_cache", g.use_cache);
+  if (r.has("pad_token_id")) g.pad_token_id = r.get_int("pad_token_id", 0);
+  if (r.has("bos_token_id")) g.bos_token_id = r.get_int("bos_token_id", 0);
+  if (r.has("eos_token_id")) g.eos_token_id = r.get_int_list("eos_token_id");
+  return g;
+}
+
+void GenerationConfig::validate() const {
+  TFM_CHECK(num_beams >= 1, "[generate] num_beams must be >= 1, got ", num_beams);
+  TFM_CHECK(num_return_sequences >= 1 && num_return_sequences <= num_beams || (do_sample && num_beams == 1),
+            "[generate] num_return_sequences (", num_return_sequences, ") must be between 1 and num_beams (",
+            num_beams, ")");
+  TFM_CHECK(!do_sample || temperature > 0, "[generate] temperature must be > 0, got ", temperature);
+  TFM_CHECK(top_p > 0 && top_p <= 1, "[generate] top_p must be in (0, 1], got ", top_p);
+  TFM_CHECK(top_k >= 0, "[generate] top_k must be >= 0, got ", top_k);
+  TFM_CHECK(repetition_penalty > 0, "[generate] repetition_penalty must be > 0, got ", repetition_penalty);
+  TFM_CHECK(!max_new_tokens || *max_new_tokens >= 0, "[generate] max_new_tokens must be >= 0");
+}
+
+}  // namespace transformers::generation

@@ -1,0 +1,38 @@
+#pragma once
+// GenerationConfig: generation_config.json keys with Hugging Face's defaults and precedence
+// (model config < generation_config.json < per-call overrides).
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+#include "transformers/models/configuration_utils.h"
+
+namespace transformers::generation {
+
+struct GenerationConfig {
+  int64_t max_length = 20;                 // prompt + new tokens
+  std::optional<int64_t> max_new_tokens;   // wins over max_length when set
+  int64_t min_new_tokens = 0;
+  bool do_sample = false;
+  int64_t num_beams = 1;
+  double temperature = 1.0;
+  int64_t top_k = 50;
+  double top_p = 1.0;
+  double repetition_penalty = 1.0;
+  double length_penalty = 1.0;
+  bool early_stopping = false;
+  int64_t num_return_sequences = 1;
+  bool use_cache = true;
+  std::optional<int64_t> pad_token_id, bos_token_id;
+  std::vector<int64_t> eos_token_id;
+  std::optional<uint64_t> seed;
+
+  // The model's defaults (token ids from config.json), then generation_config.json when present.
+  static GenerationConfig from_model_dir(const std::filesystem::path& model_dir,
+                                         const models::PretrainedConfig& model_config);
+  // Throws "[generate] ..." for values Hugging Face rejects (num_beams < 1, temperature <= 0 ...).
+  void validate() const;
+};
+
+}  // namespace transformers::generation

@@ -1,0 +1,362 @@
+// Decoding loops, following transformers' generation/utils.py (_sample, _beam_search) and
+// beam_search.py (BeamHypotheses, BeamSearchScorer).
+#include "transformers/generation/utils.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "transformers/core/autograd.h"
+#include "transformers/core/error.h"
+#include "transformers/core/ops.h"
+#include "transformers/core/random.h"
+
+namespace transformers::generation {
+
+namespace {
+
+using Rows = std::vector<std::vector<int64_t>>;
+
+Tensor rows_to_tensor(const Rows& rows) {
+  const int64_t batch = int64_t(rows.size()), len = rows.empty() ? 0 : int64_t(rows[0].size());
+  std::vector<int64_t> flat;
+  flat.reserve(size_t(batch * len));
+  for (const auto& r : rows) flat.insert(flat.end(), r.begin(), r.end());
+  return Tensor::from_vector(flat, {batch, len});
+}
+
+// HF prepare_inputs_for_generation: position_ids = cumsum(mask) - 1, padding positions get 1.
+Rows position_ids_from_mask(const Rows& mask) {
+  Rows pos(mask.size());
+  for (size_t b = 0; b < mask.size(); ++b) {
+    int64_t acc = 0;
+    for (int64_t m : mask[b]) {
+      acc += m;
+      pos[b].push_back(m == 0 ? 1 : acc - 1);
+    }
+  }
+  return pos;
+}
+
+Rows last_columns(const Rows& rows, int64_t n) {
+  Rows out(rows.size());
+  for (size_t b = 0; b < rows.size(); ++b) out[b].assign(rows[b].end() - n, rows[b].end());
+  return out;
+}
+
+// One decoding step's model call: the whole sequence without a cache, the new tokens with one.
+// Returns the last position's logits [batch, vocab] as f32 rows.
+std::vector<std::vector<float>> next_token_logits(models::CausalLM& model, nn::KVCache* cache, const Rows& ids,
+                                                  const Rows& mask) {
+  const int64_t total = int64_t(ids[0].size());
+  const int64_t past = cache ? cache->seq_length() : 0;
+  const int64_t n = total - past;
+  models::CausalLMInputs in;
+  in.input_ids = rows_to_tensor(last_columns(ids, n));
+  in.attention_mask = rows_to_tensor(mask);
+  in.position_ids = rows_to_tensor(last_columns(position_ids_from_mask(mask), n));
+  in.past_key_values = cache;
+  in.logits_to_keep = 1;
+  Tensor logits = model.forward(in).logits.select(1, -1).to(DType::Float32).contiguous();  // [batch, vocab]
+  const int64_t batch = logits.size(0), vocab = logits.size(1);
+  const float* p = logits.data<float>();
+  std::vector<std::vector<float>> out(static_cast<size_t>(batch));
+  for (int64_t b = 0; b < batch; ++b) out[b].assign(p + b * vocab, p + (b + 1) * vocab);
+  return out;
+}
+
+bool is_eos(const GenerationConfig& c, int64_t token) {
+  return std::find(c.eos_token_id.begin(), c.eos_token_id.end(), token) != c.eos_token_id.end();
+}
+
+// Logits processors, in the order of HF's _get_logits_processor (the ones this build supports).
+void process_logits(const GenerationConfig& c, const std::vector<int64_t>& ids, int64_t new_tokens,
+                    std::vector<float>& scores) {
+  if (c.repetition_penalty != 1.0) {
+    std::vector<int64_t> seen(ids.begin(), ids.end());
+    std::sort(seen.begin(), seen.end());
+    seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+    for (int64_t t : seen) {
+      if (t < 0 || t >= int64_t(scores.size())) continue;
+      float& s = scores[size_t(t)];
+      s = s < 0 ? s * float(c.repetition_penalty) : s / float(c.repetition_penalty);
+    }
+  }
+  if (new_tokens < c.min_new_tokens)
+    for (int64_t e : c.eos_token_id)
+      if (e >= 0 && e < int64_t(scores.size())) scores[size_t(e)] = -std::numeric_limits<float>::infinity();
+}
+
+// Sampling warpers: temperature, top-k, top-p (HF order), on a row of scores.
+void warp_logits(const GenerationConfig& c, std::vector<float>& scores) {
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  if (c.temperature != 1.0)
+    for (float& s : scores) s /= float(c.temperature);
+  const int64_t vocab = int64_t(scores.size());
+  if (c.top_k > 0 && c.top_k < vocab) {
+    std::vector<float> sorted(scores);
+    std::nth_element(sorted.begin(), sorted.begin() + (c.top_k - 1), sorted.end(), std::greater<float>());
+    const float kth = sorted[size_t(c.top_k - 1)];
+    for (float& s : scores)
+      if (s < kth) s = neg_inf;
+  }
+  if (c.top_p < 1.0) {
+    // Remove the smallest tokens whose cumulative probability (ascending) is <= 1 - top_p.
+    std::vector<int64_t> order(static_cast<size_t>(vocab));
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return scores[a] < scores[b]; });
+    float m = *std::max_element(scores.begin(), scores.end());
+    double total = 0;
+    for (float s : scores) total += std::exp(double(s - m));
+    double cum = 0;
+    for (int64_t i = 0; i < vocab - 1; ++i) {  // the most likely token is always kept
+      cum += std::exp(double(scores[order[i]] - m)) / total;
+      if (cum <= 1.0 - c.top_p) scores[order[i]] = neg_inf;
+    }
+  }
+}
+
+int64_t argmax(const std::vector<float>& v) {
+  return int64_t(std::max_element(v.begin(), v.end()) - v.begin());  // first maximum, as torch
+}
+
+void log_softmax_inplace(std::vector<float>& v) {
+  float m = *std::max_element(v.begin(), v.end());
+  float s = 0;
+  for (float x : v) s += std::exp(x - m);
+  const float ls = std::log(s);
+  for (float& x : v) x = x - m - ls;
+}
+
+struct Prompt {
+  Rows ids, mask;
+  int64_t max_length;
+  int64_t pad;
+};
+
+Prompt prepare(const models::CausalLM& model, const Tensor& input_ids, const Tensor& attention_mask,
+               const GenerationConfig& c) {
+  TFM_CHECK(input_ids.defined() && input_ids.dim() == 2 && !is_floating(input_ids.dtype()),
+            "[generate] input_ids must be an integer [batch, seq] tensor");
+  TFM_CHECK(input_ids.size(0) > 0 && input_ids.size(1) > 0, "[generate] input_ids is empty");
+  const int64_t batch = input_ids.size(0), len = input_ids.size(1);
+  Prompt p;
+  std::vector<int64_t> flat = input_ids.to_vector<int64_t>();
+  for (int64_t t : flat)
+    TFM_CHECK(t >= 0 && t < model.vocab_size(), "[generate] token id ", t, " is outside the vocabulary (",
+              model.vocab_size(), ")");
+  std::vector<int64_t> mflat = attention_mask.defined() ? attention_mask.to_vector<int64_t>()
+                                                        : std::vector<int64_t>(flat.size(), 1);
+  if (attention_mask.defined())
+    TFM_CHECK(attention_mask.shape() == input_ids.shape(), "[generate] attention_mask ",
+              shape_str(attention_mask.shape()), " must match input_ids ", shape_str(input_ids.shape()));
+  for (int64_t b = 0; b < batch; ++b) {
+    p.ids.emplace_back(flat.begin() + b * len, flat.begin() + (b + 1) * len);
+    p.mask.emplace_back(mflat.begin() + b * len, mflat.begin() + (b + 1) * len);
+  }
+  p.max_length = c.max_new_tokens ? len + *c.max_new_tokens : c.max_length;
+  // HF: without a pad token, eos pads finished rows.
+  p.pad = c.pad_token_id ? *c.pad_token_id : (c.eos_token_id.empty() ? 0 : c.eos_token_id[0]);
+  return p;
+}
+
+GenerateOutput greedy_or_sample(models::CausalLM& model, Prompt p, const GenerationConfig& c,
+                                const TokenCallback& on_tokens) {
+  const size_t batch = p.ids.size();
+  const int64_t prompt_len = int64_t(p.ids[0].size());
+  std::unique_ptr<nn::KVCache> cache = c.use_cache ? model.make_cache() : nullptr;
+  std::vector<bool> unfinished(batch, true);
+  Generator gen(c.seed.value_or(0));
+  while (int64_t(p.ids[0].size()) < p.max_length) {
+    std::vector<std::vector<float>> logits = next_token_logits(model, cache.get(), p.ids, p.mask);
+    std::vector<int64_t> next(batch);
+    for (size_t b = 0; b < batch; ++b) {
+      process_logits(c, p.ids[b], int64_t(p.ids[b].size()) - prompt_len, logits[b]);
+      if (c.do_sample) {
+        warp_logits(c, logits[b]);
+        Tensor probs = ops::softmax(Tensor::from_vector(logits[b], {1, int64_t(logits[b].size())}), -1);
+        next[b] = ops::multinomial(probs, 1, false, gen).item<int64_t>();
+      } else {
+        next[b] = argmax(logits[b]);
+      }
+      if (!unfinished[b]) next[b] = p.pad;
+      p.ids[b].push_back(next[b]);
+      p.mask[b].push_back(1);
+    }
+    if (on_tokens) on_tokens(next);
+    bool any = false;
+    for (size_t b = 0; b < batch; ++b) {
+      if (unfinished[b] && is_eos(c, next[b])) unfinished[b] = false;
+      any = any || unfinished[b];
+    }
+    if (!any) break;
+  }
+  return {p.ids, {}};
+}
+
+// BeamHypotheses: the num_beams best finished hypotheses of one batch row.
+struct BeamHypotheses {
+  int64_t num_beams;
+  double length_penalty;
+  bool early_stopping;
+  std::vector<std::pair<double, std::vector<int64_t>>> beams;
+  double worst_score = 1e9;
+
+  void add(std::vector<int64_t> hyp, double sum_logprobs, int64_t generated_len) {
+    const double score = sum_logprobs / std::pow(double(generated_len), length_penalty);
+    if (int64_t(beams.size()) < num_beams || score > worst_score) {
+      beams.emplace_back(score, std::move(hyp));
+      if (int64_t(beams.size()) > num_beams) {
+        auto worst = std::min_element(beams.begin(), beams.end(),
+                                      [](const auto& a, const auto& b) { return a.first < b.first; });
+        beams.erase(worst);
+        worst_score = std::min_element(beams.begin(), beams.end(), [](const auto& a, const auto& b) {
+                        return a.first < b.first;
+                      })->first;
+      } else {
+        worst_score = std::min(score, worst_score);
+      }
+    }
+  }
+
+  bool is_done(double best_sum_logprobs, int64_t generated_len) const {
+    if (int64_t(beams.size()) < num_beams) return false;
+    if (early_stopping) return true;
+    const double highest = best_sum_logprobs / std::pow(double(generated_len), length_penalty);
+    return worst_score >= highest;
+  }
+};
+
+GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationConfig& c) {
+  const int64_t batch = int64_t(p.ids.size()), K = c.num_beams;
+  const int64_t prompt_len = int64_t(p.ids[0].size());
+  // Expand each row to K beams: [batch * K, len]
+  Rows ids, mask;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t k = 0; k < K; ++k) {
+      ids.push_back(p.ids[b]);
+      mask.push_back(p.mask[b]);
+    }
+  std::vector<float> beam_scores(static_cast<size_t>(batch * K), 0.0f);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t k = 1; k < K; ++k) beam_scores[b * K + k] = -1e9f;
+  std::vector<BeamHypotheses> hyps(static_cast<size_t>(batch), BeamHypotheses{K, c.length_penalty, c.early_stopping, {}});
+  std::vector<bool> done(static_cast<size_t>(batch), false);
+  std::unique_ptr<nn::KVCache> cache = c.use_cache ? model.make_cache() : nullptr;
+  const int64_t n_eos = int64_t(c.eos_token_id.size());
+  const int64_t keep = std::max<int64_t>(2, 1 + n_eos) * K;
+  while (true) {
+    const int64_t cur_len = int64_t(ids[0].size());
+    std::vector<std::vector<float>> logits = next_token_logits(model, cache.get(), ids, mask);
+    const int64_t vocab = int64_t(logits[0].size());
+    std::vector<float> scores;  // [batch, K * vocab]
+    scores.reserve(size_t(batch * K * vocab));
+    for (int64_t r = 0; r < batch * K; ++r) {
+      log_softmax_inplace(logits[r]);
+      process_logits(c, ids[r], cur_len - prompt_len, logits[r]);
+      for (float s : logits[r]) scores.push_back(s + beam_scores[r]);
+    }
+    std::vector<float> next_scores(static_cast<size_t>(batch * K));
+    std::vector<int64_t> next_tokens(static_cast<size_t>(batch * K)), next_beams(static_cast<size_t>(batch * K));
+    for (int64_t b = 0; b < batch; ++b) {
+      if (done[b]) {
+        for (int64_t k = 0; k < K; ++k) {
+          next_scores[b * K + k] = 0;
+          next_tokens[b * K + k] = p.pad;
+          next_beams[b * K + k] = b * K;
+        }
+        continue;
+      }
+      // top `keep` candidates over K * vocab, sorted descending (ties: lower index first)
+      const float* row = scores.data() + b * K * vocab;
+      std::vector<int64_t> order(static_cast<size_t>(K * vocab));
+      std::iota(order.begin(), order.end(), 0);
+      const int64_t n = std::min<int64_t>(keep, K * vocab);
+      std::partial_sort(order.begin(), order.begin() + n, order.end(), [&](int64_t x, int64_t y) {
+        return row[x] > row[y] || (row[x] == row[y] && x < y);
+      });
+      int64_t beam_idx = 0;
+      for (int64_t rank = 0; rank < n; ++rank) {
+        const int64_t token = order[rank] % vocab, beam = order[rank] / vocab;
+        const int64_t source = b * K + beam;
+        if (is_eos(c, token)) {
+          if (rank >= K) continue;  // beyond the top num_beams: not a finished candidate
+          hyps[b].add(ids[source], row[order[rank]], cur_len - prompt_len);
+        } else {
+          next_scores[b * K + beam_idx] = row[order[rank]];
+          next_tokens[b * K + beam_idx] = token;
+          next_beams[b * K + beam_idx] = source;
+          ++beam_idx;
+        }
+        if (beam_idx == K) break;
+      }
+      TFM_CHECK(beam_idx == K, "[generate] beam search found fewer than num_beams continuations");
+      done[b] = done[b] || hyps[b].is_done(row[order[0]], cur_len - prompt_len);
+    }
+    Rows new_ids(static_cast<size_t>(batch * K)), new_mask(static_cast<size_t>(batch * K));
+    for (int64_t r = 0; r < batch * K; ++r) {
+      new_ids[r] = ids[next_beams[r]];
+      new_ids[r].push_back(next_tokens[r]);
+      new_mask[r] = mask[next_beams[r]];
+      new_mask[r].push_back(1);
+      beam_scores[r] = next_scores[r];
+    }
+    ids = std::move(new_ids);
+    mask = std::move(new_mask);
+    if (cache) cache->reorder(next_beams);
+    const bool all_done = std::all_of(done.begin(), done.end(), [](bool d) { return d; });
+    if (all_done || int64_t(ids[0].size()) >= p.max_length) break;
+  }
+  // Finalize: running beams join the hypotheses of unfinished rows.
+  GenerateOutput out;
+  const int64_t final_len = int64_t(ids[0].size());
+  for (int64_t b = 0; b < batch; ++b) {
+    if (!done[b])
+      for (int64_t k = 0; k < K; ++k) hyps[b].add(ids[b * K + k], beam_scores[b * K + k], final_len - prompt_len);
+    auto sorted = hyps[b].beams;
+    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+    for (int64_t i = 0; i < c.num_return_sequences; ++i) {
+      out.sequences.push_back(sorted[size_t(i)].second);
+      out.sequences_scores.push_back(sorted[size_t(i)].first);
+    }
+  }
+  // A hypothesis that ended with eos (stored without it) gets eos appended, then pad to the longest.
+  size_t longest = 0;
+  for (auto& s : out.sequences) longest = std::max(longest, s.size());
+  const int64_t sent_max_len = std::min<int64_t>(int64_t(longest) + 1, p.max_length);
+  for (auto& s : out.sequences) {
+    if (int64_t(s.size()) < sent_max_len && !c.eos_token_id.empty()) s.push_back(c.eos_token_id[0]);
+    while (int64_t(s.size()) < sent_max_len) s.push_back(p.pad);
+  }
+  return out;
+}
+
+}  // namespace
+
+GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const Tensor& attention_mask,
+                        const GenerationConfig& config, const TokenCallback& on_tokens) {
+  config.validate();
+  autograd::NoGradGuard no_grad;
+  Prompt p = prepare(model, input_ids, attention_mask, config);
+  if (int64_t(p.ids[0].size()) >= p.max_length) return {p.ids, {}};
+  if (config.num_beams > 1) {
+    TFM_CHECK(!config.do_sample, "[generate] beam sampling (num_beams > 1 with do_sample) is not supported yet");
+    return beam_search(model, std::move(p), config);
+  }
+  TFM_CHECK(config.num_return_sequences == 1 || config.do_sample,
+            "[generate] greedy search returns one sequence per prompt (num_return_sequences must be 1)");
+  if (config.num_return_sequences > 1) {
+    Rows ids, mask;
+    for (size_t b = 0; b < p.ids.size(); ++b)
+      for (int64_t k = 0; k < config.num_return_sequences; ++k) {
+        ids.push_back(p.ids[b]);
+        mask.push_back(p.mask[b]);
+      }
+    p.ids = std::move(ids);
+    p.mask = std::move(mask);
+  }
+  return greedy_or_sample(model, std::move(p), config, on_tokens);
+}
+
+}  // namespace transformers::generation

@@ -1,0 +1,30 @@
+#pragma once
+// generate(): Hugging Face's GenerationMixin for decoder-only models — greedy search,
+// multinomial sampling and beam search, with or without a KV cache, on left-padded batches.
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "transformers/core/tensor.h"
+#include "transformers/generation/configuration_utils.h"
+#include "transformers/models/modeling_utils.h"
+
+namespace transformers::generation {
+
+struct GenerateOutput {
+  // Prompt (including its padding) + new tokens, one row per returned sequence; rows that stop
+  // early are filled with pad_token_id, as Hugging Face returns them.
+  std::vector<std::vector<int64_t>> sequences;
+  // Beam search only: each returned sequence's score (sum of log-probabilities of the new tokens
+  // divided by their count ** length_penalty).
+  std::vector<double> sequences_scores;
+};
+
+// Called after each step with the new token of each row (greedy and sampling): streaming.
+using TokenCallback = std::function<void(const std::vector<int64_t>& next_tokens)>;
+
+// input_ids [batch, seq] integer; attention_mask [batch, seq] 0/1 or undefined (all ones).
+GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const Tensor& attention_mask,
+                        const GenerationConfig& config, const TokenCallback& on_tokens = nullptr);
+
+}  // namespace transformers::generation
