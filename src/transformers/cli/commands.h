@@ -6,5 +6,6 @@
 namespace transformers::cli {
 
 int cmd_env(int argc, char** argv);
+int cmd_tokenize(int argc, char** argv);
 
 }  // namespace transformers::cli

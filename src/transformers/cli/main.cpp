@@ -18,6 +18,7 @@ struct Verb {
 // The one table of verbs (keep sorted by name).
 constexpr Verb kVerbs[] = {
     {"env", transformers::cli::cmd_env, "print version, build flags, SIMD level, BLAS, threads, cache dir"},
+    {"tokenize", transformers::cli::cmd_tokenize, "encode + decode JSONL texts with a model's tokenizer (ids, tokens, offsets)"},
 };
 
 void print_usage(std::FILE* out) {
