@@ -1,0 +1,41 @@
+#include "transformers/cli/model_args.h"
+
+#include "transformers/core/error.h"
+#include "transformers/hub/hub.h"
+#include "transformers/io/safetensors.h"
+
+namespace transformers::cli {
+
+std::filesystem::path resolve_model_dir(const std::string& model, const std::string& revision) {
+  hub::ResolveOptions options;
+  options.revision = revision;
+  return hub::resolve_model(model, options);
+}
+
+models::NamedTensors read_tensors(const std::filesystem::path& path) {
+  io::SafetensorsFile file = io::SafetensorsFile::open(path);
+  models::NamedTensors out;
+  for (const io::TensorView& v : file.tensors())
+    out.emplace_back(v.name, Tensor::from_blob(v.data, v.shape, v.dtype, file.keep_alive()).clone());
+  return out;
+}
+
+void write_tensors(const std::filesystem::path& path, const models::NamedTensors& tensors) {
+  std::vector<Tensor> keep;
+  std::vector<io::TensorToWrite> entries;
+  for (const auto& [name, t] : tensors) {
+    Tensor c = t.contiguous();
+    keep.push_back(c);
+    entries.push_back({name, c.dtype(), c.shape(), c.raw_data()});
+  }
+  io::save_safetensors(path, entries, {{"format", "pt"}});
+}
+
+DType parse_dtype_flag(const std::string& name) {
+  DType d = dtype_from_name(name);
+  TFM_CHECK(d == DType::Float32 || d == DType::Float16 || d == DType::BFloat16,
+            "--dtype must be float32, float16 or bfloat16, got '", name, "'");
+  return d;
+}
+
+}  // namespace transformers::cli

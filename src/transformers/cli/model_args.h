@@ -1,0 +1,24 @@
+#pragma once
+// Helpers shared by the verbs that take a MODEL argument and tensor files.
+#include <filesystem>
+#include <string>
+
+#include "transformers/core/dtype.h"
+#include "transformers/models/modeling_utils.h"
+
+namespace transformers::cli {
+
+// MODEL: a local folder, or a Hub id resolved through the Hugging Face cache (downloading what is
+// missing unless HF_HUB_OFFLINE=1).
+std::filesystem::path resolve_model_dir(const std::string& model, const std::string& revision = "main");
+
+// Every tensor of a safetensors file, copied out of the mapping, in file order.
+models::NamedTensors read_tensors(const std::filesystem::path& path);
+
+// Writes named tensors (contiguous copies) to a safetensors file.
+void write_tensors(const std::filesystem::path& path, const models::NamedTensors& tensors);
+
+// "float32" | "float16" | "bfloat16" (and PyTorch's aliases) for --dtype.
+DType parse_dtype_flag(const std::string& name);
+
+}  // namespace transformers::cli

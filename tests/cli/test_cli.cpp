@@ -1,0 +1,121 @@
+// The `transformers` command end to end: exit codes, one-line errors, forward and generate
+// output against the Hugging Face fixtures.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "support/compare.h"
+#include "support/fixtures.h"
+#include "transformers/io/json.h"
+#include "transformers/io/safetensors.h"
+
+using namespace transformers;
+using transformers::testing::shared_path;
+using transformers::testing::temp_dir;
+
+namespace {
+
+struct RunResult {
+  int code;
+  std::string out;  // stdout and stderr together
+};
+
+RunResult run(const std::string& args) {
+  std::string cmd = std::string(TFM_CLI_PATH) + " " + args + " 2>&1";
+  RunResult r{-1, ""};
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 4096> buf{};
+  while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) r.out.append(buf.data(), n);
+  int status = pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+// Copies the named tensors of reference.safetensors into a new file (the command's --inputs).
+std::filesystem::path write_inputs(const std::filesystem::path& reference, const std::vector<std::string>& names,
+                                   const std::filesystem::path& out) {
+  io::SafetensorsFile file = io::SafetensorsFile::open(reference);
+  std::vector<io::TensorToWrite> entries;
+  for (const auto& n : names) {
+    const io::TensorView* v = file.find(n);
+    entries.push_back({n, v->dtype, v->shape, v->data});
+  }
+  io::save_safetensors(out, entries);
+  return out;
+}
+
+}  // namespace
+
+TEST(CliTest, HelpAndUnknownVerb) {
+  EXPECT_EQ(run("--help").code, 0);
+  RunResult r = run("frobnicate");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("unknown verb"), std::string::npos);
+  EXPECT_EQ(run("forward --help").code, 0);
+  EXPECT_EQ(run("generate --help").code, 0);
+  EXPECT_EQ(run("env").code, 0);
+}
+
+TEST(CliTest, ForwardWritesHuggingFaceOutputs) {
+  TFM_SKIP_WITHOUT_SHARED();
+  auto dir = shared_path("fixtures/models/llama");
+  auto tmp = temp_dir("cli_forward");
+  auto in = write_inputs(dir / "reference.safetensors", {"input_ids", "attention_mask"}, tmp / "in.safetensors");
+  RunResult r = run("forward " + dir.string() + " --inputs " + in.string() + " --output " +
+                    (tmp / "out.safetensors").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  io::SafetensorsFile ours = io::SafetensorsFile::open(tmp / "out.safetensors");
+  io::SafetensorsFile ref = io::SafetensorsFile::open(dir / "reference.safetensors");
+  for (const char* name : {"logits", "hidden_states.0", "hidden_states.1", "hidden_states.2"}) {
+    const io::TensorView* a = ours.find(name);
+    const io::TensorView* b = ref.find(name);
+    ASSERT_NE(a, nullptr) << name;
+    Tensor ta = Tensor::from_blob(a->data, a->shape, a->dtype, ours.keep_alive());
+    Tensor tb = Tensor::from_blob(b->data, b->shape, b->dtype, ref.keep_alive());
+    EXPECT_TRUE(transformers::testing::tensors_close(ta, tb, 1e-4, 1e-4, name));
+  }
+}
+
+TEST(CliTest, GeneratePrintsSequences) {
+  TFM_SKIP_WITHOUT_SHARED();
+  auto dir = shared_path("fixtures/models/llama");
+  nlohmann::json ref = io::read_json(dir / "reference.json");
+  auto tmp = temp_dir("cli_generate");
+  for (const auto& c : ref["generate"]) {
+    std::vector<int64_t> ids, mask;
+    for (const auto& row : c["prompt_ids"])
+      for (const auto& v : row) ids.push_back(v);
+    for (const auto& row : c["attention_mask"])
+      for (const auto& v : row) mask.push_back(v);
+    std::vector<int64_t> shape = {int64_t(c["prompt_ids"].size()), int64_t(c["prompt_ids"][0].size())};
+    io::save_safetensors(tmp / "in.safetensors", {{"input_ids", DType::Int64, shape, ids.data()},
+                                                  {"attention_mask", DType::Int64, shape, mask.data()}});
+    const auto& kw = c["kwargs"];
+    std::string flags = " --max-new-tokens " + std::to_string(kw["max_new_tokens"].get<int>()) + " --num-beams " +
+                        std::to_string(kw["num_beams"].get<int>()) + " --pad-token-id " +
+                        std::to_string(kw["pad_token_id"].get<int>()) + (kw["use_cache"] ? "" : " --no-cache");
+    RunResult r = run("generate " + dir.string() + " --inputs " + (tmp / "in.safetensors").string() + flags);
+    ASSERT_EQ(r.code, 0) << r.out;
+    nlohmann::json got = nlohmann::json::parse(r.out);
+    EXPECT_EQ(got["sequences"], c["sequences"]) << c["name"];
+  }
+}
+
+TEST(CliTest, BadInputsExitWithOneLine) {
+  auto tmp = temp_dir("cli_errors");
+  RunResult r = run("forward " + tmp.string() + " --inputs x --output y");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("error: "), std::string::npos);
+  EXPECT_NE(r.out.find("config.json"), std::string::npos) << r.out;
+  std::ofstream(tmp / "config.json") << R"({"architectures": ["MysteryForCausalLM"]})";
+  r = run("generate " + tmp.string() + " --inputs x");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("MysteryForCausalLM"), std::string::npos) << r.out;
+  r = run("forward --inputs a");
+  EXPECT_NE(r.code, 0);
+}
