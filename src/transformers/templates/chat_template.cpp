@@ -224,7 +224,36 @@ ChatTemplateConfig load_chat_template_config(const std::filesystem::path& dir) {
   return cfg;
 }
 
-std::string render_request_json(const ChatTemplate& chat, std::string_view line) {
+ChatTemplateSet::ChatTemplateSet(const ChatTemplateConfig& config, std::optional<std::string> name)
+    : name_(std::move(name)) {
+  for (const auto& [n, src] : config.templates) compiled_.emplace_back(n, ChatTemplate(src, config.special_tokens));
+  if (name_) {
+    bool found = false;
+    for (const auto& [n, t] : compiled_) found = found || n == *name_;
+    TFM_CHECK(found, "[templates] the model has no chat template named '", *name_, "'");
+  }
+}
+
+const ChatTemplate& ChatTemplateSet::select(bool has_tools) const {
+  auto find = [&](const std::string& n) -> const ChatTemplate* {
+    for (const auto& [k, t] : compiled_)
+      if (k == n) return &t;
+    return nullptr;
+  };
+  if (name_) return *find(*name_);
+  if (has_tools)
+    if (const ChatTemplate* t = find("tool_use")) return *t;
+  if (const ChatTemplate* t = find("default")) return *t;
+  TFM_CHECK(!compiled_.empty(),
+            "[templates] cannot use a chat template: the model has none (no chat_template in "
+            "tokenizer_config.json, no chat_template.jinja)");
+  throw transformers::Error(
+      "[templates] the model has several chat templates and none is named 'default'; pick one by "
+      "name");
+}
+
+namespace {
+std::string render_request(const ChatTemplate* fixed, const ChatTemplateSet* set, std::string_view line) {
   Value out = Value::dict();
   try {
     Value req = parse_json(line);
@@ -238,6 +267,8 @@ std::string render_request_json(const ChatTemplate& chat, std::string_view line)
     if (const Value* v = d.find("tools")) o.tools = *v;
     if (const Value* v = d.find("documents")) o.documents = *v;
     if (const Value* v = d.find("extra")) o.extra = *v;
+    bool has_tools = !o.tools.is_undefined() && !o.tools.is_none();
+    const ChatTemplate& chat = fixed ? *fixed : set->select(has_tools);
     out.as_dict().set(Value("rendered"), Value(chat.apply(*messages, o).rendered));
   } catch (const TemplateError& e) {
     out.as_dict().set(Value("error"), Value(e.kind() == ErrorKind::Raised ? e.message() : std::string(e.what())));
@@ -245,6 +276,15 @@ std::string render_request_json(const ChatTemplate& chat, std::string_view line)
     out.as_dict().set(Value("error"), Value(std::string(e.what())));
   }
   return dump_json(out);
+}
+}  // namespace
+
+std::string render_request_json(const ChatTemplate& chat, std::string_view line) {
+  return render_request(&chat, nullptr, line);
+}
+
+std::string ChatTemplateSet::render_request_json(std::string_view line) const {
+  return render_request(nullptr, this, line);
 }
 
 }  // namespace transformers::templates

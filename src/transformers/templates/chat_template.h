@@ -86,6 +86,22 @@ ChatTemplateConfig load_chat_template_config(const std::filesystem::path& model_
 // AddedToken object's `content`), and additional_special_tokens when present.
 Value special_tokens_from_config(const Value& tokenizer_config);
 
+// A model folder's templates, each compiled once, with HF's per-request selection.
+class ChatTemplateSet {
+ public:
+  // `name` forces one named template (HF's chat_template="name" argument).
+  explicit ChatTemplateSet(const ChatTemplateConfig& config,
+                           std::optional<std::string> name = std::nullopt);
+  // The template HF would use for a request with or without tools; throws when there is none.
+  const ChatTemplate& select(bool has_tools) const;
+  // render_request_json (below) with the template selected for that request.
+  std::string render_request_json(std::string_view request_line) const;
+
+ private:
+  std::vector<std::pair<std::string, ChatTemplate>> compiled_;
+  std::optional<std::string> name_;
+};
+
 // One request of `transformers chat-template --jsonl`: a JSON object {"messages",
 // "add_generation_prompt"?, "tools"?, "documents"?, "extra"?, "continue_final_message"?} ->
 // the JSON line {"rendered": ...}, or {"error": message} when rendering fails (a template's
