@@ -41,7 +41,8 @@ Tokenizer::~Tokenizer() = default;
 Tokenizer Tokenizer::from_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   TFM_CHECK(in, "[tokenizers] cannot open ", path.string());
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text(static_cast<size_t>(std::filesystem::file_size(path)), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   return from_json(text, path.filename().string());
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <thread>
 #include <unordered_map>
 
 #include "transformers/core/error.h"
@@ -88,7 +89,7 @@ BpeModel::BpeModel(const Json& j) {
     add(key, static_cast<uint32_t>(x));
   });
   Json m = j.at("merges");
-  merges_.reserve(m.size());
+  std::vector<std::pair<std::string_view, std::string_view>> pairs(m.size());
   m.for_each_item([&](size_t i, const Json& e) {
     std::string_view a, b;
     if (e.is_string()) {
@@ -99,17 +100,55 @@ BpeModel::BpeModel(const Json& j) {
       a = s.substr(0, sp);
       b = s.substr(sp + 1);
     } else if (e.is_array() && e.size() == 2) {
-      auto parts = e.items();
-      if (!parts[0].is_string() || !parts[1].is_string())
-        m.fail(detail::concat("[", i, "]: expected a pair of strings"));
-      a = parts[0].str();
-      b = parts[1].str();
+      bool ok = true;
+      e.for_each_item([&](size_t k, const Json& part) {
+        ok = ok && part.is_string();
+        if (ok) (k == 0 ? a : b) = part.str();
+      });
+      if (!ok) m.fail(detail::concat("[", i, "]: expected a pair of strings"));
     } else {
       m.fail(detail::concat("[", i, "]: expected a string or a pair of strings"));
     }
-    add_merge(a, b, static_cast<uint32_t>(i));
+    pairs[i] = {a, b};
   });
+  add_merges(pairs);
   finish_init();
+}
+
+void BpeModel::add_merges(const std::vector<std::pair<std::string_view, std::string_view>>& pairs) {
+  // Resolving 500k merges is hash-lookup (memory latency) bound: do it on several threads, then
+  // insert serially in rank order so repeated pairs keep the later rank.
+  struct Resolved {
+    uint32_t a, b, merged;
+  };
+  std::vector<Resolved> res(pairs.size());
+  std::vector<int64_t> bad(8, -1);
+  size_t nt = pairs.size() < 50000 ? 1 : std::min<size_t>(4, std::max(1u, std::thread::hardware_concurrency()));
+  auto work = [&](size_t t) {
+    std::string merged;
+    const std::string& p = opt_.continuing_subword_prefix;
+    for (size_t i = t; i < pairs.size(); i += nt) {
+      auto [a, b] = pairs[i];
+      const uint32_t* ia = vocab_.find(a);
+      const uint32_t* ib = vocab_.find(b);
+      merged.assign(a);
+      merged += !p.empty() && b.substr(0, p.size()) == p ? b.substr(p.size()) : b;
+      const uint32_t* im = vocab_.find(merged);
+      if (!ia || !ib || !im) {
+        bad[t] = static_cast<int64_t>(i);
+        return;
+      }
+      res[i] = {*ia, *ib, *im};
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < nt; ++t) threads.emplace_back(work, t);
+  work(0);
+  for (auto& th : threads) th.join();
+  for (int64_t b : bad)
+    if (b >= 0) add_merge(pairs[b].first, pairs[b].second, static_cast<uint32_t>(b));  // throws, naming it
+  merges_.reserve(pairs.size());
+  for (size_t i = 0; i < res.size(); ++i) merges_.set(res[i].a, res[i].b, {static_cast<uint32_t>(i), res[i].merged});
 }
 
 void BpeModel::finish_init() {

@@ -55,6 +55,7 @@ class BpeModel : public VocabModel {
  private:
   void finish_init();
   uint32_t add_merge(std::string_view a, std::string_view b, uint32_t rank);
+  void add_merges(const std::vector<std::pair<std::string_view, std::string_view>>& pairs);
   void initial_symbols(std::string_view s, bool byte_level, Word& w) const;
   void merge_all(Word& w) const;
 
