@@ -498,7 +498,11 @@ Value f_round(Renderer&, const Value& v, Args& args) {
   int64_t precision = a.get(0, Value(0)).to_int();
   std::string method = a.get(1, Value("common")).str();
   double x = v.to_double();
-  if (method == "common") return Value(py_round(x, precision));
+  if (method == "common") {
+    // Python's round() keeps ints ints (for precision >= 0).
+    if ((v.is_int() || v.is_bool()) && precision >= 0) return Value(v.to_int());
+    return Value(py_round(x, precision));
+  }
   if (method != "ceil" && method != "floor")
     fail(ErrorKind::Type, "method must be common, ceil or floor");
   double p = std::pow(10.0, static_cast<double>(precision));
