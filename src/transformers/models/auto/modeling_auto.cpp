@@ -6,6 +6,7 @@
 
 #include "transformers/core/error.h"
 #include "transformers/models/llama/modeling_llama.h"
+#include "transformers/models/mistral/modeling_mistral.h"
 
 namespace transformers::models {
 
@@ -31,6 +32,7 @@ struct Entry {
 const std::vector<Entry>& registry() {
   static const std::vector<Entry> entries = {
       {"LlamaForCausalLM", "llama", true, factory<llama::LlamaForCausalLM>()},
+      {"MistralForCausalLM", "mistral", true, factory<mistral::MistralForCausalLM>()},
   };
   return entries;
 }
