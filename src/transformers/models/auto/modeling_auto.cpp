@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "transformers/core/error.h"
+#include "transformers/models/gpt2/modeling_gpt2.h"
 #include "transformers/models/llama/modeling_llama.h"
 #include "transformers/models/mistral/modeling_mistral.h"
 
@@ -32,6 +33,7 @@ struct Entry {
 const std::vector<Entry>& registry() {
   static const std::vector<Entry> entries = {
       {"LlamaForCausalLM", "llama", true, factory<llama::LlamaForCausalLM>()},
+      {"GPT2LMHeadModel", "gpt2", true, factory<gpt2::GPT2LMHeadModel>()},
       {"MistralForCausalLM", "mistral", true, factory<mistral::MistralForCausalLM>()},
   };
   return entries;
