@@ -1,0 +1,75 @@
+#pragma once
+// Shared by the encoder tests (test_bert/roberta/distilbert/modernbert.cpp): fixture parity of
+// forward_named against Hugging Face's reference.safetensors, and the padded-batch invariant.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "support/compare.h"
+#include "support/fixtures.h"
+#include "transformers/core/autograd.h"
+#include "transformers/io/json.h"
+#include "transformers/io/safetensors.h"
+#include "transformers/models/auto/modeling_auto.h"
+
+namespace transformers::testing {
+
+inline Tensor load_reference(const io::SafetensorsFile& file, const std::string& name) {
+  const io::TensorView* v = file.find(name);
+  if (!v) throw std::runtime_error("reference tensor missing: " + name);
+  return Tensor::from_blob(v->data, v->shape, v->dtype, file.keep_alive()).clone();
+}
+
+// The fixture's inputs, as reference.json lists them.
+inline models::NamedTensors fixture_inputs(const std::string& case_name) {
+  auto dir = shared_path("fixtures/models/" + case_name);
+  nlohmann::json ref = io::read_json(dir / "reference.json");
+  io::SafetensorsFile tensors = io::SafetensorsFile::open(dir / "reference.safetensors");
+  models::NamedTensors inputs;
+  for (const auto& name : ref["inputs"]) inputs.emplace_back(name, load_reference(tensors, name));
+  return inputs;
+}
+
+// Every output of reference.json (all positions, padded ones included) within its atol/rtol.
+inline void check_encoder_parity(const std::string& case_name) {
+  auto dir = shared_path("fixtures/models/" + case_name);
+  nlohmann::json ref = io::read_json(dir / "reference.json");
+  io::SafetensorsFile tensors = io::SafetensorsFile::open(dir / "reference.safetensors");
+  autograd::NoGradGuard no_grad;
+  auto model = models::AutoModel::from_pretrained(dir);
+  models::NamedTensors outputs = model->forward_named(fixture_inputs(case_name), /*output_hidden_states=*/true);
+  const double atol = ref["atol"], rtol = ref["rtol"];
+  size_t checked = 0;
+  for (const auto& name : ref["outputs"]) {
+    Tensor ours = models::find_named(outputs, name);
+    ASSERT_TRUE(ours.defined()) << case_name << ": no output named " << name;
+    EXPECT_TRUE(tensors_close(ours, load_reference(tensors, name), atol, rtol, case_name + " " + std::string(name)));
+    ++checked;
+  }
+  EXPECT_EQ(checked, ref["outputs"].size());
+  EXPECT_EQ(outputs.size(), ref["outputs"].size()) << case_name << ": outputs beyond reference.json's list";
+}
+
+// Row 1 of the fixture batch is right padded: its real tokens, run alone without padding, must
+// give the same `output` at those positions (padding must not leak into real tokens).
+inline void check_padding_invariance(const std::string& case_name, const std::string& output) {
+  autograd::NoGradGuard no_grad;
+  auto model = models::AutoModel::from_pretrained(shared_path("fixtures/models/" + case_name));
+  models::NamedTensors batch = fixture_inputs(case_name);
+  Tensor mask = models::find_named(batch, "attention_mask");
+  std::vector<int64_t> row = mask.select(0, 1).contiguous().to_vector<int64_t>();
+  int64_t real = 0;
+  while (real < int64_t(row.size()) && row[size_t(real)] == 1) ++real;
+  ASSERT_GT(real, 0);
+  ASSERT_LT(real, int64_t(row.size())) << "fixture row 1 is expected to be padded";
+  models::NamedTensors single;
+  for (const auto& [name, t] : batch) single.emplace_back(name, t.narrow(0, 1, 1).narrow(1, 0, real).contiguous());
+  Tensor full = models::find_named(model->forward_named(batch, false), output);
+  Tensor alone = models::find_named(model->forward_named(single, false), output);
+  ASSERT_TRUE(full.defined() && alone.defined()) << output;
+  Tensor full_row = full.narrow(0, 1, 1);
+  if (full_row.dim() >= 2 && alone.dim() >= 2 && alone.size(1) == real) full_row = full_row.narrow(1, 0, real);
+  EXPECT_TRUE(tensors_close(full_row.contiguous(), alone, 1e-5, 1e-5, case_name + " padded vs alone " + output));
+}
+
+}  // namespace transformers::testing
