@@ -9,6 +9,7 @@
 #include "transformers/models/gpt2/modeling_gpt2.h"
 #include "transformers/models/llama/modeling_llama.h"
 #include "transformers/models/mistral/modeling_mistral.h"
+#include "transformers/models/qwen2/modeling_qwen2.h"
 
 namespace transformers::models {
 
@@ -36,6 +37,7 @@ const std::vector<Entry>& registry() {
       {"LlamaForCausalLM", "llama", true, factory<llama::LlamaForCausalLM>()},
       {"GPT2LMHeadModel", "gpt2", true, factory<gpt2::GPT2LMHeadModel>()},
       {"MistralForCausalLM", "mistral", true, factory<mistral::MistralForCausalLM>()},
+      {"Qwen2ForCausalLM", "qwen2", true, factory<qwen2::Qwen2ForCausalLM>()},
       {"BertModel", "bert", false, factory<bert::BertModel>()},
       {"BertForMaskedLM", "bert", false, factory<bert::BertForMaskedLM>()},
       {"BertForSequenceClassification", "bert", false, factory<bert::BertForSequenceClassification>()},
