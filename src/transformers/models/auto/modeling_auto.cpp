@@ -10,6 +10,7 @@
 #include "transformers/models/llama/modeling_llama.h"
 #include "transformers/models/mistral/modeling_mistral.h"
 #include "transformers/models/qwen2/modeling_qwen2.h"
+#include "transformers/models/qwen3/modeling_qwen3.h"
 
 namespace transformers::models {
 
@@ -38,6 +39,7 @@ const std::vector<Entry>& registry() {
       {"GPT2LMHeadModel", "gpt2", true, factory<gpt2::GPT2LMHeadModel>()},
       {"MistralForCausalLM", "mistral", true, factory<mistral::MistralForCausalLM>()},
       {"Qwen2ForCausalLM", "qwen2", true, factory<qwen2::Qwen2ForCausalLM>()},
+      {"Qwen3ForCausalLM", "qwen3", true, factory<qwen3::Qwen3ForCausalLM>()},
       {"BertModel", "bert", false, factory<bert::BertModel>()},
       {"BertForMaskedLM", "bert", false, factory<bert::BertForMaskedLM>()},
       {"BertForSequenceClassification", "bert", false, factory<bert::BertForSequenceClassification>()},
