@@ -8,6 +8,7 @@
 #include "transformers/models/bert/modeling_bert.h"
 #include "transformers/models/gpt2/modeling_gpt2.h"
 #include "transformers/models/llama/modeling_llama.h"
+#include "transformers/models/gpt_neox/modeling_gpt_neox.h"
 #include "transformers/models/mistral/modeling_mistral.h"
 #include "transformers/models/qwen2/modeling_qwen2.h"
 #include "transformers/models/qwen3/modeling_qwen3.h"
@@ -37,6 +38,7 @@ const std::vector<Entry>& registry() {
   static const std::vector<Entry> entries = {
       {"LlamaForCausalLM", "llama", true, factory<llama::LlamaForCausalLM>()},
       {"GPT2LMHeadModel", "gpt2", true, factory<gpt2::GPT2LMHeadModel>()},
+      {"GPTNeoXForCausalLM", "gpt_neox", true, factory<gpt_neox::GPTNeoXForCausalLM>()},
       {"MistralForCausalLM", "mistral", true, factory<mistral::MistralForCausalLM>()},
       {"Qwen2ForCausalLM", "qwen2", true, factory<qwen2::Qwen2ForCausalLM>()},
       {"Qwen3ForCausalLM", "qwen3", true, factory<qwen3::Qwen3ForCausalLM>()},
