@@ -7,11 +7,12 @@
 #include "transformers/core/error.h"
 #include "transformers/models/bert/modeling_bert.h"
 #include "transformers/models/gpt2/modeling_gpt2.h"
-#include "transformers/models/llama/modeling_llama.h"
 #include "transformers/models/gpt_neox/modeling_gpt_neox.h"
+#include "transformers/models/llama/modeling_llama.h"
 #include "transformers/models/mistral/modeling_mistral.h"
 #include "transformers/models/qwen2/modeling_qwen2.h"
 #include "transformers/models/qwen3/modeling_qwen3.h"
+#include "transformers/models/roberta/modeling_roberta.h"
 
 namespace transformers::models {
 
@@ -47,6 +48,16 @@ const std::vector<Entry>& registry() {
       {"BertForSequenceClassification", "bert", false, factory<bert::BertForSequenceClassification>()},
       {"BertForTokenClassification", "bert", false, factory<bert::BertForTokenClassification>()},
       {"BertForQuestionAnswering", "bert", false, factory<bert::BertForQuestionAnswering>()},
+      {"RobertaModel", "roberta", false, factory<roberta::RobertaModel>()},
+      {"RobertaForMaskedLM", "roberta", false, factory<roberta::RobertaForMaskedLM>()},
+      {"RobertaForSequenceClassification", "roberta", false, factory<roberta::RobertaForSequenceClassification>()},
+      {"RobertaForTokenClassification", "roberta", false, factory<roberta::RobertaForTokenClassification>()},
+      {"RobertaForQuestionAnswering", "roberta", false, factory<roberta::RobertaForQuestionAnswering>()},
+      {"XLMRobertaModel", "xlm-roberta", false, factory<roberta::RobertaModel>()},
+      {"XLMRobertaForMaskedLM", "xlm-roberta", false, factory<roberta::RobertaForMaskedLM>()},
+      {"XLMRobertaForSequenceClassification", "xlm-roberta", false, factory<roberta::RobertaForSequenceClassification>()},
+      {"XLMRobertaForTokenClassification", "xlm-roberta", false, factory<roberta::RobertaForTokenClassification>()},
+      {"XLMRobertaForQuestionAnswering", "xlm-roberta", false, factory<roberta::RobertaForQuestionAnswering>()},
   };
   return entries;
 }
