@@ -79,9 +79,17 @@ class Lexer {
     return static_cast<int>(std::upper_bound(line_starts_.begin(), line_starts_.end(), pos) -
                             line_starts_.begin());
   }
+  // Column in characters. Tokens arrive in source order, so counting resumes from the previous
+  // position on the same line (a long single-line template stays linear).
   int col_of(size_t pos) const {
     size_t start = line_starts_[line_of(pos) - 1];
-    return static_cast<int>(utf8::length(std::string_view(src_).substr(start, pos - start))) + 1;
+    if (pos < col_pos_ || col_pos_ < start) {
+      col_pos_ = start;
+      col_ = 1;
+    }
+    col_ += static_cast<int>(utf8::length(std::string_view(src_).substr(col_pos_, pos - col_pos_)));
+    col_pos_ = pos;
+    return col_;
   }
   [[noreturn]] void error(size_t pos, const std::string& msg) const {
     throw TemplateError(ErrorKind::Syntax, msg, line_of(pos), col_of(pos));
@@ -386,6 +394,8 @@ class Lexer {
   LexerOptions opt_;
   std::vector<size_t> line_starts_;
   std::vector<Token> tokens_;
+  mutable size_t col_pos_ = 0;
+  mutable int col_ = 1;
 };
 
 }  // namespace

@@ -275,15 +275,24 @@ void Renderer::exec_for(const Stmt& s, const Value& iterable, int depth) {
                                            s.recursive ? &s : nullptr, outer);
   Value loop_value(loop);
   try {
+    std::shared_ptr<Frame> frame;
     for (size_t i = 0; i < loop->items.size(); ++i) {
       count_step();
       loop->index0 = i;
-      auto frame = std::make_shared<Frame>();
-      frame->parent = outer;
+      // Each iteration gets a fresh scope; the previous one is recycled unless something (a
+      // macro defined in the body) still holds it.
+      if (frame && frame.use_count() == 1) {
+        frame->vars.clear();
+      } else {
+        frame = std::make_shared<Frame>();
+        frame->parent = outer;
+      }
       frame->vars["loop"] = loop_value;
       frame_ = frame;
       assign(*s.target, loop->items[i]);
-      if (exec_body(s.body) == Flow::Break) break;
+      Flow f = exec_body(s.body);
+      frame_ = outer;
+      if (f == Flow::Break) break;
     }
   } catch (...) {
     frame_ = outer;

@@ -16,7 +16,7 @@ namespace transformers::templates {
 // Limits that stop a hostile template; exceeding one raises TemplateError(Limit).
 struct RenderLimits {
   int max_call_depth = 256;              // nested macro calls and recursive loops
-  int64_t max_steps = 10'000'000;        // loop iterations plus macro calls, all together
+  int64_t max_steps = 1'000'000;         // loop iterations plus macro calls, all together
   size_t max_output_bytes = 64u << 20;   // the output, and any one string or list built on the way
 };
 
