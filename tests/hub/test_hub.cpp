@@ -120,6 +120,8 @@ TEST_F(HubTest, CacheDirFollowsTheEnvironmentInHuggingFaceOrder) {
   EXPECT_EQ(cache_dir(), fs::path("/h/hub"));
   ::setenv("HF_HUB_CACHE", "/c", 1);
   EXPECT_EQ(cache_dir(), fs::path("/c"));
+  ::setenv("HF_HUB_CACHE", "~/hf", 1);
+  EXPECT_EQ(cache_dir(), dir_ / "hf");
 }
 
 TEST_F(HubTest, RepoIdsAndFolderNames) {
@@ -187,6 +189,14 @@ TEST_F(HubTest, BranchesAndCommitRevisions) {
             }),
             HubErrorKind::RevisionNotFound);
   EXPECT_EQ(hub_.requests().back().path, "/api/models/org/tiny/revision/refs%2Fpr%2F1");
+  // A revision cannot climb out of refs/.
+  hub_.clear_requests();
+  for (const char* bad : {"../../escape", "/abs", ""}) {
+    ResolveOptions p = options();
+    p.revision = bad;
+    EXPECT_EQ(kind_of([&] { snapshot_download("org/tiny", p); }), HubErrorKind::RevisionNotFound) << bad;
+  }
+  EXPECT_TRUE(hub_.requests().empty());
 }
 
 TEST_F(HubTest, AllowAndIgnorePatterns) {

@@ -39,8 +39,15 @@ bool env_true(const char* name) {
 
 fs::path home_dir() { return fs::path(env("HOME")); }
 
+// "~/x" -> "$HOME/x", as Python's os.path.expanduser does for these variables.
+fs::path expand_user(const std::string& p) {
+  if (p == "~") return home_dir();
+  if (p.rfind("~/", 0) == 0) return home_dir() / p.substr(2);
+  return p;
+}
+
 fs::path hf_home() {
-  if (!env("HF_HOME").empty()) return env("HF_HOME");
+  if (!env("HF_HOME").empty()) return expand_user(env("HF_HOME"));
   if (!env("XDG_CACHE_HOME").empty()) return fs::path(env("XDG_CACHE_HOME")) / "huggingface";
   return home_dir() / ".cache" / "huggingface";
 }
@@ -108,6 +115,10 @@ Context make_context(const std::string& repo_id, const ResolveOptions& o) {
   if (!is_valid_repo_id(repo_id))
     throw HubError(HubErrorKind::InvalidModelId,
                    "[hub] '" + repo_id + "' is not a valid Hugging Face repo id (org/name)");
+  // The revision names a file under refs/: keep it inside that folder.
+  if (!is_safe_repo_path(o.revision))
+    throw HubError(HubErrorKind::RevisionNotFound,
+                   "[hub] '" + o.revision + "' is not a valid revision (branch, tag or commit)");
   Context c;
   c.repo_id = repo_id;
   c.endpoint = o.endpoint ? *o.endpoint : env("HF_ENDPOINT");
@@ -338,7 +349,7 @@ bool matches_any(const std::string& file, const std::vector<std::string>& patter
 }  // namespace
 
 fs::path cache_dir() {
-  if (!env("HF_HUB_CACHE").empty()) return env("HF_HUB_CACHE");
+  if (!env("HF_HUB_CACHE").empty()) return expand_user(env("HF_HUB_CACHE"));
   return hf_home() / "hub";
 }
 
