@@ -6,6 +6,7 @@
 
 #include "transformers/core/error.h"
 #include "transformers/models/bert/modeling_bert.h"
+#include "transformers/models/gemma/modeling_gemma.h"
 #include "transformers/models/gpt2/modeling_gpt2.h"
 #include "transformers/models/gpt_neox/modeling_gpt_neox.h"
 #include "transformers/models/llama/modeling_llama.h"
@@ -43,6 +44,7 @@ const std::vector<Entry>& registry() {
       {"MistralForCausalLM", "mistral", true, factory<mistral::MistralForCausalLM>()},
       {"Qwen2ForCausalLM", "qwen2", true, factory<qwen2::Qwen2ForCausalLM>()},
       {"Qwen3ForCausalLM", "qwen3", true, factory<qwen3::Qwen3ForCausalLM>()},
+      {"GemmaForCausalLM", "gemma", true, factory<gemma::GemmaForCausalLM>()},
       {"BertModel", "bert", false, factory<bert::BertModel>()},
       {"BertForMaskedLM", "bert", false, factory<bert::BertForMaskedLM>()},
       {"BertForSequenceClassification", "bert", false, factory<bert::BertForSequenceClassification>()},
