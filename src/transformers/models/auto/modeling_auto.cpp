@@ -6,6 +6,7 @@
 
 #include "transformers/core/error.h"
 #include "transformers/models/bert/modeling_bert.h"
+#include "transformers/models/distilbert/modeling_distilbert.h"
 #include "transformers/models/gemma/modeling_gemma.h"
 #include "transformers/models/gpt2/modeling_gpt2.h"
 #include "transformers/models/gpt_neox/modeling_gpt_neox.h"
@@ -60,6 +61,11 @@ const std::vector<Entry>& registry() {
       {"XLMRobertaForSequenceClassification", "xlm-roberta", false, factory<roberta::RobertaForSequenceClassification>()},
       {"XLMRobertaForTokenClassification", "xlm-roberta", false, factory<roberta::RobertaForTokenClassification>()},
       {"XLMRobertaForQuestionAnswering", "xlm-roberta", false, factory<roberta::RobertaForQuestionAnswering>()},
+      {"DistilBertModel", "distilbert", false, factory<distilbert::DistilBertModel>()},
+      {"DistilBertForMaskedLM", "distilbert", false, factory<distilbert::DistilBertForMaskedLM>()},
+      {"DistilBertForSequenceClassification", "distilbert", false, factory<distilbert::DistilBertForSequenceClassification>()},
+      {"DistilBertForTokenClassification", "distilbert", false, factory<distilbert::DistilBertForTokenClassification>()},
+      {"DistilBertForQuestionAnswering", "distilbert", false, factory<distilbert::DistilBertForQuestionAnswering>()},
   };
   return entries;
 }
