@@ -94,9 +94,8 @@ inline int check_generate_cases(const std::string& case_name) {
 // A left-padded batch of two rows decoded token by token through the cache gives the logits of
 // one full forward pass over the whole sequence (padding positions excluded: HF leaves them
 // arbitrary). Position ids follow generate(): cumsum(mask) - 1, padding positions 1.
-inline void check_cached_decode(const std::string& case_name, double tol = 1e-5) {
+inline void check_cached_decode(models::CausalLM& model, const std::string& case_name, double tol = 1e-5) {
   autograd::NoGradGuard no_grad;
-  auto model = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/" + case_name));
   const int64_t len = 10, pad = 3, prefill = 4;
   std::vector<int64_t> ids = {5, 17, 42, 99, 3, 250, 7, 8, 61, 120,  //
                               0, 0, 0, 33, 71, 12, 200, 9, 44, 101};
@@ -109,9 +108,9 @@ inline void check_cached_decode(const std::string& case_name, double tol = 1e-5)
   full.input_ids = input;
   full.attention_mask = attention;
   full.position_ids = positions;
-  Tensor full_logits = model->forward(full).logits;  // [2, len, vocab]
+  Tensor full_logits = model.forward(full).logits;  // [2, len, vocab]
 
-  auto cache = model->make_cache();
+  auto cache = model.make_cache();
   for (int64_t start = 0; start < len;) {
     const int64_t n = start == 0 ? prefill : 1;
     models::CausalLMInputs step;
@@ -119,7 +118,7 @@ inline void check_cached_decode(const std::string& case_name, double tol = 1e-5)
     step.attention_mask = attention.narrow(1, 0, start + n);
     step.position_ids = positions.narrow(1, start, n);
     step.past_key_values = cache.get();
-    Tensor logits = model->forward(step).logits;
+    Tensor logits = model.forward(step).logits;
     for (int64_t row = 0; row < 2; ++row) {
       const int64_t first = row == 1 ? std::max(pad, start) : start;
       if (first >= start + n) continue;
@@ -130,6 +129,11 @@ inline void check_cached_decode(const std::string& case_name, double tol = 1e-5)
     start += n;
   }
   EXPECT_EQ(cache->seq_length(), len);
+}
+
+inline void check_cached_decode(const std::string& case_name, double tol = 1e-5) {
+  auto model = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/" + case_name));
+  check_cached_decode(*model, case_name, tol);
 }
 
 // The message of the Error that loading `dir` throws ("" when it loads).
