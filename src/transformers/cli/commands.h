@@ -6,10 +6,12 @@
 namespace transformers::cli {
 
 int cmd_chat_template(int argc, char** argv);
+int cmd_bench(int argc, char** argv);
 int cmd_download(int argc, char** argv);
 int cmd_env(int argc, char** argv);
 int cmd_forward(int argc, char** argv);
 int cmd_generate(int argc, char** argv);
+int cmd_run(int argc, char** argv);
 int cmd_tokenize(int argc, char** argv);
 
 }  // namespace transformers::cli

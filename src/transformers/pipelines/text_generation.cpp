@@ -1,0 +1,119 @@
+#include "transformers/pipelines/text_generation.h"
+
+#include "transformers/core/error.h"
+#include "transformers/models/auto/modeling_auto.h"
+
+namespace transformers::pipelines {
+
+std::unique_ptr<TextGenerationPipeline> TextGenerationPipeline::from_pretrained(
+    const std::filesystem::path& model_dir, const models::LoadOptions& options) {
+  auto p = std::unique_ptr<TextGenerationPipeline>(new TextGenerationPipeline());
+  p->model_ = models::AutoModelForCausalLM::from_pretrained(model_dir, options);
+  p->tokenizer_ = std::make_unique<tok::PreTrainedTokenizer>(tok::AutoTokenizer::from_pretrained(model_dir));
+  p->generation_config_ = generation::GenerationConfig::from_model_dir(model_dir, p->model_->config());
+  templates::ChatTemplateConfig chat = templates::load_chat_template_config(model_dir);
+  if (!chat.templates.empty()) p->chat_templates_.emplace(chat);
+  return p;
+}
+
+std::vector<std::vector<int64_t>> TextGenerationPipeline::generate_ids(const std::vector<int32_t>& prompt_ids,
+                                                                       const TextGenerationOptions& o) {
+  TFM_CHECK(!prompt_ids.empty(), "[text-generation] the prompt encodes to no tokens");
+  generation::GenerationConfig config = generation_config_;
+  // HF's pipeline generates up to max_new_tokens when neither is configured: its default
+  // max_length of 20 counts the prompt.
+  if (o.max_new_tokens) config.max_new_tokens = *o.max_new_tokens;
+  if (o.do_sample) config.do_sample = *o.do_sample;
+  if (o.temperature) config.temperature = *o.temperature;
+  if (o.top_p) config.top_p = *o.top_p;
+  if (o.top_k) config.top_k = *o.top_k;
+  if (o.repetition_penalty) config.repetition_penalty = *o.repetition_penalty;
+  if (o.num_beams) config.num_beams = *o.num_beams;
+  if (o.num_return_sequences) config.num_return_sequences = *o.num_return_sequences;
+  if (o.seed) config.seed = *o.seed;
+  std::vector<int64_t> ids(prompt_ids.begin(), prompt_ids.end());
+  Tensor input = Tensor::from_vector(ids, {1, int64_t(ids.size())});
+  generation::TokenCallback on_tokens;
+  std::unique_ptr<TextStreamDecoder> stream;
+  if (o.streamer && config.num_beams == 1 && config.num_return_sequences == 1) {
+    stream = std::make_unique<TextStreamDecoder>(*tokenizer_);
+    on_tokens = [&](const std::vector<int64_t>& next) {
+      std::string piece = stream->push(int32_t(next[0]));
+      if (!piece.empty()) o.streamer(piece);
+    };
+  }
+  generation::GenerateOutput out = generation::generate(*model_, input, Tensor(), config, on_tokens);
+  if (stream) {
+    std::string rest = stream->finish();
+    if (!rest.empty()) o.streamer(rest);
+  }
+  return out.sequences;
+}
+
+namespace {
+std::vector<int32_t> to_int32(const std::vector<int64_t>& v, size_t from) {
+  return std::vector<int32_t>(v.begin() + int64_t(from), v.end());
+}
+}  // namespace
+
+std::vector<GeneratedText> TextGenerationPipeline::operator()(const std::string& prompt,
+                                                              const TextGenerationOptions& o) {
+  std::vector<int32_t> prompt_ids = tokenizer_->encode_ids(prompt, /*add_special_tokens=*/true);
+  std::vector<GeneratedText> results;
+  // HF decodes the whole sequence and cuts the decoded prompt off its front (so that a
+  // tokenizer's leading-space handling applies as it did to the prompt).
+  const size_t prompt_length = tokenizer_->decode(prompt_ids, /*skip_special_tokens=*/true).size();
+  for (const auto& seq : generate_ids(prompt_ids, o)) {
+    std::string text = tokenizer_->decode(to_int32(seq, 0), /*skip_special_tokens=*/true);
+    std::string completion = text.size() >= prompt_length ? text.substr(prompt_length) : "";
+    results.push_back({o.return_full_text ? prompt + completion : completion, {}});
+  }
+  return results;
+}
+
+std::vector<GeneratedText> TextGenerationPipeline::operator()(const std::vector<ChatMessage>& messages,
+                                                              const TextGenerationOptions& o) {
+  TFM_CHECK(chat_templates_.has_value(), "[text-generation] this model's tokenizer has no chat template");
+  std::vector<templates::Value> items;
+  for (const ChatMessage& m : messages) {
+    templates::Value msg = templates::Value::dict();
+    msg.as_dict().set("role", m.role);
+    msg.as_dict().set("content", m.content);
+    items.push_back(msg);
+  }
+  templates::Value list = templates::Value::list(std::move(items));
+  std::string rendered = chat_templates_->select(false).apply(list, {.add_generation_prompt = true}).rendered;
+  // The template already holds the special tokens (HF: add_special_tokens=False for chats).
+  std::vector<int32_t> prompt_ids = tokenizer_->encode_ids(rendered, /*add_special_tokens=*/false);
+  std::vector<GeneratedText> results;
+  for (const auto& seq : generate_ids(prompt_ids, o)) {
+    GeneratedText r;
+    r.messages = messages;
+    r.messages.push_back({"assistant", tokenizer_->decode(to_int32(seq, prompt_ids.size()), true)});
+    r.generated_text = r.messages.back().content;
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+std::string TextStreamDecoder::push(int32_t token) {
+  ids_.push_back(token);
+  std::string text = tokenizer_.decode(ids_, /*skip_special_tokens=*/true);
+  // U+FFFD at the end: a character still waiting for its remaining bytes.
+  static const std::string kReplacement = "\xEF\xBF\xBD";
+  if (text.size() >= 3 && text.compare(text.size() - 3, 3, kReplacement) == 0) return "";
+  if (text.size() <= emitted_) return "";
+  std::string piece = text.substr(emitted_);
+  emitted_ = text.size();
+  return piece;
+}
+
+std::string TextStreamDecoder::finish() {
+  std::string text = tokenizer_.decode(ids_, true);
+  if (text.size() <= emitted_) return "";
+  std::string piece = text.substr(emitted_);
+  emitted_ = text.size();
+  return piece;
+}
+
+}  // namespace transformers::pipelines

@@ -1,0 +1,79 @@
+#pragma once
+// pipeline("text-generation"): prompt text or chat messages in, generated text out, as Hugging
+// Face's TextGenerationPipeline (tokenize -> generate -> decode).
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "transformers/generation/utils.h"
+#include "transformers/models/modeling_utils.h"
+#include "transformers/templates/chat_template.h"
+#include "transformers/tokenizers/auto_tokenizer.h"
+
+namespace transformers::pipelines {
+
+struct ChatMessage {
+  std::string role;
+  std::string content;
+};
+
+struct TextGenerationOptions {
+  std::optional<int64_t> max_new_tokens;
+  bool return_full_text = true;  // prompt + completion (HF default), else the completion only
+  std::optional<bool> do_sample;
+  std::optional<double> temperature, top_p, repetition_penalty;
+  std::optional<int64_t> top_k, num_beams, num_return_sequences;
+  std::optional<uint64_t> seed;
+  // Called with each new piece of text as it is generated (never a partial UTF-8 character).
+  std::function<void(const std::string& text)> streamer;
+};
+
+struct GeneratedText {
+  std::string generated_text;             // string input: prompt (+) completion
+  std::vector<ChatMessage> messages;      // chat input: the conversation + the assistant's reply
+};
+
+class TextGenerationPipeline {
+ public:
+  // A model folder (or a Hub id already resolved to one) with tokenizer files.
+  static std::unique_ptr<TextGenerationPipeline> from_pretrained(const std::filesystem::path& model_dir,
+                                                                 const models::LoadOptions& options = {});
+
+  std::vector<GeneratedText> operator()(const std::string& prompt, const TextGenerationOptions& options = {});
+  // Chat input: the tokenizer's chat template renders the conversation with a generation prompt.
+  std::vector<GeneratedText> operator()(const std::vector<ChatMessage>& messages,
+                                        const TextGenerationOptions& options = {});
+
+  const tok::PreTrainedTokenizer& tokenizer() const { return *tokenizer_; }
+  models::CausalLM& model() { return *model_; }
+
+ private:
+  std::vector<std::vector<int64_t>> generate_ids(const std::vector<int32_t>& prompt_ids,
+                                                 const TextGenerationOptions& options);
+
+  std::unique_ptr<models::CausalLM> model_;
+  std::unique_ptr<tok::PreTrainedTokenizer> tokenizer_;
+  generation::GenerationConfig generation_config_;
+  std::optional<templates::ChatTemplateSet> chat_templates_;
+};
+
+// Streams decoded text: given all generated ids so far, returns the text not yet emitted,
+// holding back an unfinished UTF-8 character (a byte-fallback token decodes to U+FFFD until
+// its last byte arrives).
+class TextStreamDecoder {
+ public:
+  explicit TextStreamDecoder(const tok::PreTrainedTokenizer& tokenizer) : tokenizer_(tokenizer) {}
+  std::string push(int32_t token);
+  std::string finish();
+
+ private:
+  const tok::PreTrainedTokenizer& tokenizer_;
+  std::vector<int32_t> ids_;
+  size_t emitted_ = 0;
+};
+
+}  // namespace transformers::pipelines
