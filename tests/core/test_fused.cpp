@@ -252,3 +252,18 @@ TEST(GemvTest, LinearAgreesAcrossSimdLevelsAndRowCounts) {
       expect_close(ref, want, 1e-4, 1e-4, std::string("linear scalar ") + std::string(dtype_name(dt)) + " rows=" + std::to_string(rows));
     }
 }
+
+TEST(GemvTest, HalfWeightTilesCoverEveryOutput) {
+  // k = 20000 makes a tile 48 rows of W (4 MiB of f32), so 100 outputs take tiles of 48, 48, 4.
+  Generator gen(8);
+  const int64_t k = 20000, n_out = 100, rows = 12;
+  Tensor x = ops::randn({rows, k}, gen);
+  Tensor w32 = ops::randn({n_out, k}, gen);
+  Tensor b = ops::randn({n_out}, gen);
+  for (DType dt : {DType::Float16, DType::BFloat16}) {
+    Tensor w = w32.to(dt);
+    Tensor want = ops::add(ops::matmul(x.to(DType::Float64), w.to(DType::Float64).transpose(0, 1)),
+                           b.to(DType::Float64)).to(DType::Float32);
+    expect_close(ops::linear(x, w, b), want, 2e-3, 1e-4, std::string("tiled ") + std::string(dtype_name(dt)));
+  }
+}

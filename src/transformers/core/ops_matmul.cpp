@@ -1,9 +1,13 @@
-// matmul and linear: OpenBLAS sgemm/dgemm for GEMM, our gemv kernels for a few rows.
+// matmul and linear: OpenBLAS sgemm/dgemm for GEMM, our gemv kernels for a few rows, and
+// tiles of converted half weights fed to sgemm for many rows.
 #include <cblas.h>
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "transformers/core/autograd.h"
+#include "transformers/core/cpu/convert.h"
 #include "transformers/core/cpu/gemv.h"
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
@@ -46,6 +50,30 @@ void gemm_2d(const Tensor& a, const Tensor& b, const Tensor& out) {
                 int(n), int(m), int(k), 1.0f, static_cast<const float*>(A.t.raw_data()), int(A.ld),
                 static_cast<const float*>(B.t.raw_data()), int(B.ld), 0.0f,
                 static_cast<float*>(out.raw_data()), int(out.stride(0)));
+  }
+}
+
+// Note [Half weights with many rows]
+// y [rows, n_out] = x [rows, k] W^T with W in f16/bf16: tiles of W rows are converted to f32 into
+// a reused thread-local buffer (a few MiB, so it stays in cache) and handed to sgemm. The
+// conversion reads W once; sgemm does the flops at its own rate. (Going through gemv instead
+// streams W once per 8 rows of x.)
+constexpr size_t kHalfTileBytes = size_t(4) << 20;
+
+void half_weight_gemm(const Tensor& x, const Tensor& weight, const Tensor& y) {
+  const int64_t rows = x.size(0), k = x.size(1), n_out = weight.size(0);
+  int64_t tile = int64_t(kHalfTileBytes / (size_t(std::max<int64_t>(k, 1)) * sizeof(float))) / 16 * 16;
+  tile = std::clamp<int64_t>(tile, 16, std::max<int64_t>(n_out, 1));
+  thread_local std::vector<float> buffer;
+  if (buffer.size() < size_t(tile * k)) buffer.resize(size_t(tile * k));
+  const size_t es = dtype_size(weight.dtype());
+  const std::byte* w = static_cast<const std::byte*>(weight.raw_data());
+  for (int64_t o0 = 0; o0 < n_out; o0 += tile) {
+    const int64_t nt = std::min(tile, n_out - o0);
+    cpu::rows_to_f32(w + o0 * weight.stride(0) * int64_t(es), weight.dtype(), nt, k, weight.stride(0),
+                     buffer.data());
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(nt), int(k), 1.0f,
+                x.data<float>(), int(k), buffer.data(), int(k), 0.0f, y.data<float>() + o0, int(n_out));
   }
 }
 
@@ -124,15 +152,13 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     const int64_t rows = x2.size(0);
     Tensor b32 = bias.defined() ? bias.to(DType::Float32).contiguous() : Tensor();
     Tensor y = Tensor::empty({rows, n_out}, DType::Float32);
-    if (rows <= cpu::kGemvMaxRows || half_weight) {
-      // Few rows, or half weights (accumulated in f32 without materialising an f32 copy).
-      for (int64_t r0 = 0; r0 < rows; r0 += cpu::kGemvMaxRows) {
-        int64_t nr = std::min<int64_t>(cpu::kGemvMaxRows, rows - r0);
-        cpu::gemv({weight.raw_data(), wdt, n_out, k, weight.stride(0), x2.data<float>() + r0 * k, k,
-                   y.data<float>() + r0 * n_out, n_out, nr, b32.defined() ? b32.data<float>() : nullptr});
-      }
+    if (rows <= cpu::kGemvMaxRows) {
+      // Few rows (decode): one pass over the weights, in their stored dtype.
+      cpu::gemv({weight.raw_data(), wdt, n_out, k, weight.stride(0), x2.data<float>(), k,
+                 y.data<float>(), n_out, rows, b32.defined() ? b32.data<float>() : nullptr});
     } else {
-      gemm_2d(x2, weight.transpose(0, 1), y);
+      if (half_weight) half_weight_gemm(x2, weight, y);
+      else gemm_2d(x2, weight.transpose(0, 1), y);
       if (b32.defined()) {
         const float* bp = b32.data<float>();
         float* yp = y.data<float>();

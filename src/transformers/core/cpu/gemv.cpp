@@ -1,6 +1,9 @@
 #include "transformers/core/cpu/gemv.h"
 
 #include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
 
 #include "transformers/core/error.h"
 #include "transformers/core/runtime.h"
@@ -16,11 +19,22 @@ inline float weight_at(const void* w, DType dt, int64_t i) {
     default: TFM_UNREACHABLE();
   }
 }
+
+// Work below this many weights is not worth waking the thread pool for.
+constexpr int64_t kParallelMinWeights = int64_t(1) << 15;
+
+// Output rows [begin, end) of thread t out of nt: contiguous blocks, so each thread streams its
+// slice of W sequentially (the hardware prefetcher's best case).
+inline void thread_block(int64_t n, int t, int nt, int64_t& begin, int64_t& end) {
+  const int64_t chunk = (n + nt - 1) / nt;
+  begin = std::min<int64_t>(n, t * chunk);
+  end = std::min<int64_t>(n, begin + chunk);
+}
 }  // namespace
 
 void gemv_reference(const GemvArgs& a) {
   const size_t es = dtype_size(a.w_dtype);
-#pragma omp parallel for if (a.n_out * a.k > (1 << 15)) schedule(static)
+#pragma omp parallel for schedule(static) if (a.n_out * a.k >= kParallelMinWeights)
   for (int64_t o = 0; o < a.n_out; ++o) {
     const void* row = static_cast<const std::byte*>(a.w) + o * a.ldw * es;
     for (int64_t r = 0; r < a.rows; ++r) {
@@ -33,20 +47,20 @@ void gemv_reference(const GemvArgs& a) {
 }
 
 namespace {
-// 8 weights of row `w` starting at element i, as f32.
-__attribute__((target("avx2,fma,f16c"))) inline __m256 load8(const void* w, DType dt, int64_t i) {
-  switch (dt) {
-    case DType::Float32: return _mm256_loadu_ps(static_cast<const float*>(w) + i);
-    case DType::Float16:
-      return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(w) + i)));
-    default: {  // BFloat16: shift into the high half of each f32
-      __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(w) + i));
-      return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
-    }
+// 8 weights starting at element i of row w, as f32. f16 converts in hardware (F16C); bf16 is
+// the top half of an f32, so a zero-extend and shift is the whole conversion.
+template <DType DT>
+__attribute__((target("avx2,fma,f16c"), always_inline)) inline __m256 load8(const void* w, int64_t i) {
+  if constexpr (DT == DType::Float32) {
+    return _mm256_loadu_ps(static_cast<const float*>(w) + i);
+  } else {
+    __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(w) + i));
+    if constexpr (DT == DType::Float16) return _mm256_cvtph_ps(h);
+    else return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
   }
 }
 
-__attribute__((target("avx2,fma"))) inline float hsum(__m256 v) {
+__attribute__((target("avx2,fma"), always_inline)) inline float hsum(__m256 v) {
   __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
   lo = _mm_add_ps(lo, hi);
   lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
@@ -54,39 +68,105 @@ __attribute__((target("avx2,fma"))) inline float hsum(__m256 v) {
   return _mm_cvtss_f32(lo);
 }
 
-// Up to kGemvMaxRows rows share one pass over each weight row.
-template <int R>
-__attribute__((target("avx2,fma,f16c"))) void gemv_rows(const GemvArgs& a, int64_t r0) {
-  const size_t es = dtype_size(a.w_dtype);
+// Software prefetch distance along a weight row, in bytes: a few cache lines ahead of the
+// loads, which helps where a row is short and the hardware prefetcher restarts on each new row.
+constexpr int64_t kPrefetchBytes = 512;
+
+// y[r0 .. r0+R, o] for o in [o_begin, o_end): R rows of x share one pass over each weight row,
+// and O weight rows are read together so that O * R independent accumulators hide the FMA
+// latency (an FMA unit needs about 8 chains in flight) while each x load feeds O FMAs.
+template <DType DT, int R, int O>
+__attribute__((target("avx2,fma,f16c"))) void gemv_rows(const GemvArgs& a, int64_t r0, int64_t o_begin,
+                                                        int64_t o_end) {
+  constexpr int64_t es = DT == DType::Float32 ? 4 : 2;
   const int64_t k8 = a.k / 8 * 8;
-#pragma omp parallel for if (a.n_out * a.k > (1 << 15)) schedule(static)
-  for (int64_t o = 0; o < a.n_out; ++o) {
-    const void* row = static_cast<const std::byte*>(a.w) + o * a.ldw * es;
-    __m256 acc[R];
-    for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
-    for (int64_t i = 0; i < k8; i += 8) {
-      __m256 w = load8(row, a.w_dtype, i);
-      for (int r = 0; r < R; ++r)
-        acc[r] = _mm256_fmadd_ps(w, _mm256_loadu_ps(a.x + (r0 + r) * a.ldx + i), acc[r]);
+  const float* x = a.x + r0 * a.ldx;
+  int64_t o = o_begin;
+  for (; o + O <= o_end; o += O) {
+    const std::byte* rows[O];
+    for (int j = 0; j < O; ++j) rows[j] = static_cast<const std::byte*>(a.w) + (o + j) * a.ldw * es;
+    float sums[O][R];
+    if constexpr (R == 1 && O == 1) {
+      // One row: four independent accumulators along k.
+      const std::byte* row = rows[0];
+      __m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0;
+      int64_t i = 0;
+      for (; i + 32 <= k8; i += 32) {
+        _mm_prefetch(reinterpret_cast<const char*>(row + i * es + kPrefetchBytes), _MM_HINT_T0);
+        c0 = _mm256_fmadd_ps(load8<DT>(row, i), _mm256_loadu_ps(x + i), c0);
+        c1 = _mm256_fmadd_ps(load8<DT>(row, i + 8), _mm256_loadu_ps(x + i + 8), c1);
+        c2 = _mm256_fmadd_ps(load8<DT>(row, i + 16), _mm256_loadu_ps(x + i + 16), c2);
+        c3 = _mm256_fmadd_ps(load8<DT>(row, i + 24), _mm256_loadu_ps(x + i + 24), c3);
+      }
+      for (; i < k8; i += 8) c0 = _mm256_fmadd_ps(load8<DT>(row, i), _mm256_loadu_ps(x + i), c0);
+      sums[0][0] = hsum(_mm256_add_ps(_mm256_add_ps(c0, c1), _mm256_add_ps(c2, c3)));
+    } else {
+      __m256 acc[O][R];
+      for (int j = 0; j < O; ++j)
+        for (int r = 0; r < R; ++r) acc[j][r] = _mm256_setzero_ps();
+      for (int64_t i = 0; i < k8; i += 8) {
+        if (i % 32 == 0)
+          for (int j = 0; j < O; ++j)
+            _mm_prefetch(reinterpret_cast<const char*>(rows[j] + i * es + kPrefetchBytes), _MM_HINT_T0);
+        __m256 w[O];
+        for (int j = 0; j < O; ++j) w[j] = load8<DT>(rows[j], i);
+        for (int r = 0; r < R; ++r) {
+          const __m256 xv = _mm256_loadu_ps(x + r * a.ldx + i);
+          for (int j = 0; j < O; ++j) acc[j][r] = _mm256_fmadd_ps(w[j], xv, acc[j][r]);
+        }
+      }
+      for (int j = 0; j < O; ++j)
+        for (int r = 0; r < R; ++r) sums[j][r] = hsum(acc[j][r]);
     }
-    for (int r = 0; r < R; ++r) {
-      float s = hsum(acc[r]);
-      const float* x = a.x + (r0 + r) * a.ldx;
-      for (int64_t i = k8; i < a.k; ++i) s += weight_at(row, a.w_dtype, i) * x[i];
-      a.y[(r0 + r) * a.ldy + o] = s + (a.bias ? a.bias[o] : 0.0f);
+    for (int j = 0; j < O; ++j)
+      for (int r = 0; r < R; ++r) {
+        float s = sums[j][r];
+        for (int64_t i = k8; i < a.k; ++i) s += weight_at(rows[j], DT, i) * x[r * a.ldx + i];
+        a.y[(r0 + r) * a.ldy + o + j] = s + (a.bias ? a.bias[o + j] : 0.0f);
+      }
+  }
+  if constexpr (O > 1) {
+    if (o < o_end) gemv_rows<DT, R, 1>(a, r0, o, o_end);  // leftover weight rows
+  }
+}
+
+template <DType DT>
+void gemv_dtype(const GemvArgs& a, int64_t o_begin, int64_t o_end) {
+  // Groups of up to 8 rows, each group one pass over this thread's block of W.
+  for (int64_t r = 0; r < a.rows; r += 8) {
+    switch (std::min<int64_t>(8, a.rows - r)) {
+      // O * R accumulators + O weights + 1 x fit in the 16 ymm registers.
+      case 1: gemv_rows<DT, 1, 1>(a, r, o_begin, o_end); break;
+      case 2: gemv_rows<DT, 2, 4>(a, r, o_begin, o_end); break;
+      case 3: gemv_rows<DT, 3, 3>(a, r, o_begin, o_end); break;
+      case 4: gemv_rows<DT, 4, 2>(a, r, o_begin, o_end); break;
+      case 5: gemv_rows<DT, 5, 2>(a, r, o_begin, o_end); break;
+      case 6: gemv_rows<DT, 6, 2>(a, r, o_begin, o_end); break;
+      case 7: gemv_rows<DT, 7, 1>(a, r, o_begin, o_end); break;
+      default: gemv_rows<DT, 8, 1>(a, r, o_begin, o_end); break;
     }
   }
 }
 }  // namespace
 
 void gemv_avx2(const GemvArgs& a) {
-  int64_t r = 0;
-  for (; r + 4 <= a.rows; r += 4) gemv_rows<4>(a, r);
-  switch (a.rows - r) {
-    case 3: gemv_rows<3>(a, r); break;
-    case 2: gemv_rows<2>(a, r); break;
-    case 1: gemv_rows<1>(a, r); break;
-    default: break;
+  auto run = [&](int64_t begin, int64_t end) {
+    switch (a.w_dtype) {
+      case DType::Float32: gemv_dtype<DType::Float32>(a, begin, end); break;
+      case DType::Float16: gemv_dtype<DType::Float16>(a, begin, end); break;
+      case DType::BFloat16: gemv_dtype<DType::BFloat16>(a, begin, end); break;
+      default: TFM_UNREACHABLE();
+    }
+  };
+  if (a.n_out * a.k < kParallelMinWeights || omp_in_parallel()) {
+    run(0, a.n_out);
+    return;
+  }
+#pragma omp parallel
+  {
+    int64_t begin, end;
+    thread_block(a.n_out, omp_get_thread_num(), omp_get_num_threads(), begin, end);
+    run(begin, end);
   }
 }
 
