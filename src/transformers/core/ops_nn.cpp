@@ -1,11 +1,14 @@
 // Fused transformer ops: rms_norm, layer_norm, rotary embedding, scaled-dot-product attention.
 // Each has a composed definition built from other ops; it is used when autograd needs a graph
 // and is the reference the fused kernels are tested against.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "transformers/core/autograd.h"
+#include "transformers/core/cpu/element.h"
+#include "transformers/core/cpu/vec.h"
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
 
@@ -212,18 +215,6 @@ Tensor attention_composed(const Tensor& q, const Tensor& k0, const Tensor& v0, c
   return matmul(probs, v);
 }
 
-inline float dot(const float* a, const float* b, int64_t n) {
-  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int64_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += a[i] * b[i];
-    s1 += a[i + 1] * b[i + 1];
-    s2 += a[i + 2] * b[i + 2];
-    s3 += a[i + 3] * b[i + 3];
-  }
-  for (; i < n; ++i) s0 += a[i] * b[i];
-  return (s0 + s1) + (s2 + s3);
-}
 }  // namespace
 
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
@@ -242,9 +233,13 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   if (o.key_padding_mask.defined()) {
     for (int64_t m : o.key_padding_mask.to_vector<int64_t>()) pad.push_back(m != 0);
   }
+  // The additive mask is read through broadcast strides: nothing of size [B, H, L, S] is built.
   Tensor bias;
-  if (o.additive_mask.defined())
-    bias = o.additive_mask.to(DType::Float32).expand({B, H, L, S}).contiguous();
+  Shape bs(4, 0);
+  if (o.additive_mask.defined()) {
+    bias = o.additive_mask.to(DType::Float32);
+    bs = cpu::broadcast_strides(bias, {B, H, L, S});
+  }
   Tensor out = Tensor::empty({B, H, L, DV}, DType::Float32);
   const float* pq = qf.data<float>();
   const float* pk = kf.data<float>();
@@ -255,56 +250,82 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   const int64_t ks0 = kf.stride(0), ks1 = kf.stride(1), ks2 = kf.stride(2);
   const int64_t vs0 = vf.stride(0), vs1 = vf.stride(1), vs2 = vf.stride(2);
   const float scale = float(o.scale), softcap = float(o.softcap);
-  const float lowest = std::numeric_limits<float>::lowest();
-  // Small problems stay on one thread: waking the pool costs more than they take.
-  const bool parallel = B * H * L * S * D > (1 << 15);
-#pragma omp parallel if (parallel)
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  const cpu::VecKernels vec = cpu::vec_kernels();
+  // One work item = one query position and one KV head with its `groups` query heads: each K
+  // and V row is loaded once for the whole group (GQA shares it; nothing is copied).
+#pragma omp parallel
   {
-    std::vector<float> scores(static_cast<size_t>(S), 0.0f);
-    std::vector<float> acc(static_cast<size_t>(DV), 0.0f);
+    // Per-thread scratch, kept across calls: decoding calls this once per layer and token.
+    thread_local std::vector<float> scores_buf, acc_buf, group_buf;
+    thread_local std::vector<const float*> qrow_buf;
+    if (scores_buf.size() < size_t(groups * S)) scores_buf.resize(size_t(groups * S));
+    if (acc_buf.size() < size_t(groups * DV)) acc_buf.resize(size_t(groups * DV));
+    if (group_buf.size() < size_t(2 * groups)) group_buf.resize(size_t(2 * groups));
+    if (qrow_buf.size() < size_t(groups)) qrow_buf.resize(size_t(groups));
 #pragma omp for collapse(3) schedule(static)
     for (int64_t b = 0; b < B; ++b)
-      for (int64_t h = 0; h < H; ++h)
+      for (int64_t kvh = 0; kvh < KVH; ++kvh)
         for (int64_t i = 0; i < L; ++i) {
-          const float* qrow = pq + b * qs0 + h * qs1 + i * qs2;
-          const float* kbase = pk + b * ks0 + (h / groups) * ks1;
-          const float* vbase = pv + b * vs0 + (h / groups) * vs1;
-          const float* brow = pb ? pb + ((b * H + h) * L + i) * S : nullptr;
+          const float* kbase = pk + b * ks0 + kvh * ks1;
+          const float* vbase = pv + b * vs0 + kvh * vs1;
+          const uint8_t* prow = pad.empty() ? nullptr : pad.data() + b * S;
           const int64_t pos = o.q_offset + i;
-          float m = -std::numeric_limits<float>::infinity();
+          // Keys outside [lo, hi) are masked by causality or the sliding window.
+          const int64_t hi = o.is_causal ? std::clamp<int64_t>(pos + 1, 0, S) : S;
+          const int64_t lo = o.sliding_window > 0 ? std::clamp<int64_t>(pos - o.sliding_window + 1, 0, hi) : 0;
           bool any_visible = false;
-          for (int64_t j = 0; j < S; ++j) {
-            bool visible = !(o.is_causal && j > pos) &&
-                           !(o.sliding_window > 0 && j <= pos - o.sliding_window) &&
-                           (pad.empty() || pad[b * S + j]);
-            float s = 0.0f;
-            if (visible) {
-              s = dot(qrow, kbase + j * ks2, D) * scale;
-              if (softcap > 0) s = softcap * std::tanh(s / softcap);
-              if (brow) s += brow[j];
-              any_visible = true;
-            } else {
-              s = lowest;  // HF adds the dtype minimum; it absorbs any finite score
+          for (int64_t j = lo; j < hi && !any_visible; ++j) any_visible = !prow || prow[j];
+          float* acc = acc_buf.data();
+          std::fill(acc, acc + groups * DV, 0.0f);
+          if (!any_visible) {
+            // Every key masked: HF's scores are all equal (the minimum), so the softmax is uniform.
+            for (int64_t j = 0; j < S; ++j)
+              for (int64_t g = 0; g < groups; ++g) vec.axpy(1.0f / float(S), vbase + j * vs2, acc + g * DV, DV);
+          } else {
+            // Scores; masked ones are -inf here. HF adds the dtype minimum instead, which gives
+            // the same probabilities (exactly 0) once one key is visible.
+            float* mx = group_buf.data();
+            float* dots = mx + groups;
+            const float** qrows = qrow_buf.data();
+            std::fill(mx, mx + groups, neg_inf);
+            for (int64_t g = 0; g < groups; ++g) qrows[g] = pq + b * qs0 + (kvh * groups + g) * qs1 + i * qs2;
+            for (int64_t j = lo; j < hi; ++j) {
+              if (prow && !prow[j]) {
+                for (int64_t g = 0; g < groups; ++g) scores_buf[size_t(g * S + j)] = neg_inf;
+                continue;
+              }
+              vec.dot_many(qrows, groups, kbase + j * ks2, D, dots);
+              for (int64_t g = 0; g < groups; ++g) {
+                const int64_t h = kvh * groups + g;
+                float v = dots[g] * scale;
+                if (softcap > 0) v = softcap * std::tanh(v / softcap);
+                if (pb) v += pb[b * bs[0] + h * bs[1] + i * bs[2] + j * bs[3]];
+                scores_buf[size_t(g * S + j)] = v;
+                mx[g] = std::max(mx[g], v);
+              }
             }
-            scores[j] = s;
-            m = std::max(m, s);
+            for (int64_t g = 0; g < groups; ++g) {
+              float* sc = scores_buf.data() + g * S;
+              float sum = 0.0f;
+              for (int64_t j = lo; j < hi; ++j) {
+                const float e = sc[j] == neg_inf ? 0.0f : std::exp(sc[j] - mx[g]);
+                sc[j] = e;
+                sum += e;
+              }
+              const float inv = 1.0f / sum;
+              for (int64_t j = lo; j < hi; ++j) sc[j] *= inv;
+            }
+            for (int64_t j = lo; j < hi; ++j) {
+              const float* vrow = vbase + j * vs2;
+              for (int64_t g = 0; g < groups; ++g) {
+                const float p = scores_buf[size_t(g * S + j)];
+                if (p != 0.0f) vec.axpy(p, vrow, acc + g * DV, DV);
+              }
+            }
           }
-          float sum = 0.0f;
-          for (int64_t j = 0; j < S; ++j) {
-            float e = (!any_visible || scores[j] != lowest) ? std::exp(scores[j] - m) : 0.0f;
-            scores[j] = e;
-            sum += e;
-          }
-          const float inv = 1.0f / sum;
-          std::fill(acc.begin(), acc.end(), 0.0f);
-          for (int64_t j = 0; j < S; ++j) {
-            const float p = scores[j] * inv;
-            if (p == 0.0f) continue;
-            const float* vrow = vbase + j * vs2;
-            for (int64_t d = 0; d < DV; ++d) acc[d] += p * vrow[d];
-          }
-          float* orow = po + ((b * H + h) * L + i) * DV;
-          for (int64_t d = 0; d < DV; ++d) orow[d] = acc[d];
+          for (int64_t g = 0; g < groups; ++g)
+            std::copy(acc + g * DV, acc + (g + 1) * DV, po + ((b * H + kvh * groups + g) * L + i) * DV);
         }
   }
   return out.to(q.dtype());

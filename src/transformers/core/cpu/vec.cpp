@@ -1,0 +1,108 @@
+#include "transformers/core/cpu/vec.h"
+
+#include <immintrin.h>
+
+#include "transformers/core/runtime.h"
+
+namespace transformers::cpu {
+
+float dot_scalar(const float* a, const float* b, int64_t n) {
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  for (; i < n; ++i) s0 += a[i] * b[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+void dot_many_scalar(const float* const* a, int64_t m, const float* b, int64_t n, float* out) {
+  for (int64_t j = 0; j < m; ++j) out[j] = dot_scalar(a[j], b, n);
+}
+
+void axpy_scalar(float alpha, const float* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+}
+
+__attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* b, int64_t n) {
+  __m256 c0 = _mm256_setzero_ps(), c1 = c0;
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    c0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), c0);
+    c1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), c1);
+  }
+  if (i + 8 <= n) {
+    c0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), c0);
+    i += 8;
+  }
+  __m256 c = _mm256_add_ps(c0, c1);
+  __m128 lo = _mm_add_ps(_mm256_castps256_ps128(c), _mm256_extractf128_ps(c, 1));
+  lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+  lo = _mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1));
+  float s = _mm_cvtss_f32(lo);
+  for (; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+namespace {
+__attribute__((target("avx2,fma"), always_inline)) inline float hsum8(__m256 c) {
+  __m128 lo = _mm_add_ps(_mm256_castps256_ps128(c), _mm256_extractf128_ps(c, 1));
+  lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+  lo = _mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1));
+  return _mm_cvtss_f32(lo);
+}
+
+// Q queries (Q <= 4) against b: two accumulators per query, one load of b for all.
+template <int Q>
+__attribute__((target("avx2,fma"))) void dot_group(const float* const* a, const float* b, int64_t n, float* out) {
+  __m256 c0[Q], c1[Q];
+  for (int q = 0; q < Q; ++q) c0[q] = c1[q] = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256 b0 = _mm256_loadu_ps(b + i), b1 = _mm256_loadu_ps(b + i + 8);
+    for (int q = 0; q < Q; ++q) {
+      c0[q] = _mm256_fmadd_ps(_mm256_loadu_ps(a[q] + i), b0, c0[q]);
+      c1[q] = _mm256_fmadd_ps(_mm256_loadu_ps(a[q] + i + 8), b1, c1[q]);
+    }
+  }
+  if (i + 8 <= n) {
+    const __m256 b0 = _mm256_loadu_ps(b + i);
+    for (int q = 0; q < Q; ++q) c0[q] = _mm256_fmadd_ps(_mm256_loadu_ps(a[q] + i), b0, c0[q]);
+    i += 8;
+  }
+  for (int q = 0; q < Q; ++q) {
+    float s = hsum8(_mm256_add_ps(c0[q], c1[q]));
+    for (int64_t t = i; t < n; ++t) s += a[q][t] * b[t];
+    out[q] = s;
+  }
+}
+}  // namespace
+
+void dot_many_avx2(const float* const* a, int64_t m, const float* b, int64_t n, float* out) {
+  int64_t j = 0;
+  for (; j + 4 <= m; j += 4) dot_group<4>(a + j, b, n, out + j);
+  switch (m - j) {
+    case 3: dot_group<3>(a + j, b, n, out + j); break;
+    case 2: dot_group<2>(a + j, b, n, out + j); break;
+    case 1: dot_group<1>(a + j, b, n, out + j); break;
+    default: break;
+  }
+}
+
+__attribute__((target("avx2,fma"))) void axpy_avx2(float alpha, const float* x, float* y, int64_t n) {
+  const __m256 va = _mm256_set1_ps(alpha);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+  for (; i < n; ++i) y[i] += alpha * x[i];
+}
+
+VecKernels vec_kernels() {
+  if (runtime::simd_level() == runtime::SimdLevel::Avx2) return {dot_avx2, dot_many_avx2, axpy_avx2};
+  return {dot_scalar, dot_many_scalar, axpy_scalar};
+}
+
+}  // namespace transformers::cpu

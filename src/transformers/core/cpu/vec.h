@@ -1,0 +1,26 @@
+#pragma once
+// Small f32 vector kernels for the attention loop, in an AVX2/FMA version and a plain one; the
+// caller picks once per op with vec_kernels() (runtime::simd_level), as gemv does.
+#include <cstdint>
+
+namespace transformers::cpu {
+
+float dot_scalar(const float* a, const float* b, int64_t n);
+float dot_avx2(const float* a, const float* b, int64_t n);
+// out[j] = dot(a[j], b, n) for j < m: several queries against one key row (GQA), which loads
+// b once for all of them and keeps more FMA chains in flight than m separate dots.
+void dot_many_scalar(const float* const* a, int64_t m, const float* b, int64_t n, float* out);
+void dot_many_avx2(const float* const* a, int64_t m, const float* b, int64_t n, float* out);
+// y[i] += alpha * x[i]
+void axpy_scalar(float alpha, const float* x, float* y, int64_t n);
+void axpy_avx2(float alpha, const float* x, float* y, int64_t n);
+
+struct VecKernels {
+  float (*dot)(const float*, const float*, int64_t);
+  void (*dot_many)(const float* const*, int64_t, const float*, int64_t, float*);
+  void (*axpy)(float, const float*, float*, int64_t);
+};
+// The kernels for the current SIMD level.
+VecKernels vec_kernels();
+
+}  // namespace transformers::cpu
