@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 
 #include "support/fixtures.h"
@@ -117,3 +118,47 @@ TEST(ChatTemplateFixtures, TemplateFileMatchesTokenizerConfig) {
 }
 
 }  // namespace
+
+#ifdef TFM_CLI_PATH
+namespace {
+
+// `transformers chat-template MODEL --jsonl FILE` on each tokenizer fixture folder prints, line
+// for line, {"rendered"} equal to the fixture, or {"error"} with the raise_exception message.
+TEST(ChatTemplateCli, RendersEveryFixtureCase) {
+  TFM_SKIP_WITHOUT_SHARED();
+  for (const char* name : {"llama3", "qwen3", "gemma3", "deepseek_v3"}) {
+    fs::path model = shared_path(std::string("fixtures/tokenizers/") + name);
+    fs::path cases = shared_path(std::string("fixtures/chat_templates/") + name + "/cases.jsonl");
+    std::string cmd = std::string(TFM_CLI_PATH) + " chat-template '" + model.string() + "' --jsonl '" +
+                      cases.string() + "'";
+    FILE* pipe = popen(cmd.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    std::string output;
+    char buf[4096];
+    while (size_t n = fread(buf, 1, sizeof(buf), pipe)) output.append(buf, n);
+    ASSERT_EQ(pclose(pipe), 0) << cmd;
+    std::ifstream in(cases);
+    std::istringstream got(output);
+    std::string want_line, got_line;
+    int passed = 0, total = 0;
+    while (std::getline(in, want_line)) {
+      if (want_line.empty()) continue;
+      ++total;
+      ASSERT_TRUE(std::getline(got, got_line)) << name << ": missing output line " << total;
+      tt::Value want = tt::parse_json(want_line);
+      tt::Value out = tt::parse_json(got_line);
+      const char* key = want.as_dict().find("rendered") ? "rendered" : "error";
+      const tt::Value* w = want.as_dict().find(key);
+      const tt::Value* g = out.as_dict().find(key);
+      if (g && g->str() == w->str()) {
+        ++passed;
+      } else {
+        ADD_FAILURE() << name << " case " << total << ": " << got_line;
+      }
+    }
+    EXPECT_EQ(passed, total) << name;
+  }
+}
+
+}  // namespace
+#endif
