@@ -27,6 +27,29 @@ GenerationConfig GenerationConfig::from_model_dir(const std::filesystem::path& m
   g.top_p = r.get_double("top_p", g.top_p);
   g.repetition_penalty = r.get_double("repetition_penalty", g.repetition_penalty);
   g.length_penalty = r.get_double("length_penalty", g.length_penalty);
+  g.min_p = r.get_optional_double("min_p");
+  g.typical_p = r.get_double("typical_p", g.typical_p);
+  g.epsilon_cutoff = r.get_double("epsilon_cutoff", g.epsilon_cutoff);
+  g.eta_cutoff = r.get_double("eta_cutoff", g.eta_cutoff);
+  g.min_length = r.get_int("min_length", g.min_length);
+  g.no_repeat_ngram_size = r.get_int("no_repeat_ngram_size", g.no_repeat_ngram_size);
+  g.suppress_tokens = r.get_int_list("suppress_tokens");
+  g.begin_suppress_tokens = r.get_int_list("begin_suppress_tokens");
+  g.forced_bos_token_id = r.get_optional_int("forced_bos_token_id");
+  g.forced_eos_token_id = r.get_optional_int("forced_eos_token_id");
+  if (r.has("bad_words_ids")) {
+    const nlohmann::json& bw = j.at("bad_words_ids");
+    if (!bw.is_array()) r.fail("bad_words_ids", "must be a list of lists of token ids");
+    for (const nlohmann::json& seq : bw) {
+      if (!seq.is_array() || seq.empty()) r.fail("bad_words_ids", "must be a list of non-empty lists of token ids");
+      std::vector<int64_t> ids;
+      for (const nlohmann::json& t : seq) {
+        if (!t.is_number_integer()) r.fail("bad_words_ids", "must hold integers");
+        ids.push_back(t.get<int64_t>());
+      }
+      g.bad_words_ids.push_back(std::move(ids));
+    }
+  }
   if (r.has("early_stopping")) {
     // HF also allows the string "never"; treated as false here (the heuristic stop).
     if (j.at("early_stopping").is_boolean()) g.early_stopping = j.at("early_stopping").get<bool>();
@@ -49,6 +72,11 @@ void GenerationConfig::validate() const {
   TFM_CHECK(top_k >= 0, "[generate] top_k must be >= 0, got ", top_k);
   TFM_CHECK(repetition_penalty > 0, "[generate] repetition_penalty must be > 0, got ", repetition_penalty);
   TFM_CHECK(!max_new_tokens || *max_new_tokens >= 0, "[generate] max_new_tokens must be >= 0");
+  TFM_CHECK(!min_p || (*min_p >= 0 && *min_p <= 1), "[generate] min_p must be in [0, 1], got ", *min_p);
+  TFM_CHECK(typical_p > 0 && typical_p <= 1, "[generate] typical_p must be in (0, 1], got ", typical_p);
+  TFM_CHECK(epsilon_cutoff >= 0 && epsilon_cutoff < 1, "[generate] epsilon_cutoff must be in [0, 1), got ", epsilon_cutoff);
+  TFM_CHECK(eta_cutoff >= 0 && eta_cutoff < 1, "[generate] eta_cutoff must be in [0, 1), got ", eta_cutoff);
+  TFM_CHECK(no_repeat_ngram_size >= 0, "[generate] no_repeat_ngram_size must be >= 0");
 }
 
 }  // namespace transformers::generation

@@ -20,6 +20,14 @@ struct GenerationConfig {
   int64_t top_k = 50;
   double top_p = 1.0;
   double repetition_penalty = 1.0;
+  std::optional<double> min_p;             // unset / 0 = off
+  double typical_p = 1.0;
+  double epsilon_cutoff = 0.0, eta_cutoff = 0.0;
+  int64_t min_length = 0;                  // prompt + new tokens, before eos is allowed
+  int64_t no_repeat_ngram_size = 0;
+  std::vector<std::vector<int64_t>> bad_words_ids;
+  std::vector<int64_t> suppress_tokens, begin_suppress_tokens;
+  std::optional<int64_t> forced_bos_token_id, forced_eos_token_id;
   double length_penalty = 1.0;
   bool early_stopping = false;
   int64_t num_return_sequences = 1;

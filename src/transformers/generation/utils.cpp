@@ -11,6 +11,7 @@
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
 #include "transformers/core/random.h"
+#include "transformers/generation/logits_process.h"
 
 namespace transformers::generation {
 
@@ -70,53 +71,6 @@ bool is_eos(const GenerationConfig& c, int64_t token) {
   return std::find(c.eos_token_id.begin(), c.eos_token_id.end(), token) != c.eos_token_id.end();
 }
 
-// Logits processors, in the order of HF's _get_logits_processor (the ones this build supports).
-void process_logits(const GenerationConfig& c, const std::vector<int64_t>& ids, int64_t new_tokens,
-                    std::vector<float>& scores) {
-  if (c.repetition_penalty != 1.0) {
-    std::vector<int64_t> seen(ids.begin(), ids.end());
-    std::sort(seen.begin(), seen.end());
-    seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
-    for (int64_t t : seen) {
-      if (t < 0 || t >= int64_t(scores.size())) continue;
-      float& s = scores[size_t(t)];
-      s = s < 0 ? s * float(c.repetition_penalty) : s / float(c.repetition_penalty);
-    }
-  }
-  if (new_tokens < c.min_new_tokens)
-    for (int64_t e : c.eos_token_id)
-      if (e >= 0 && e < int64_t(scores.size())) scores[size_t(e)] = -std::numeric_limits<float>::infinity();
-}
-
-// Sampling warpers: temperature, top-k, top-p (HF order), on a row of scores.
-void warp_logits(const GenerationConfig& c, std::vector<float>& scores) {
-  const float neg_inf = -std::numeric_limits<float>::infinity();
-  if (c.temperature != 1.0)
-    for (float& s : scores) s /= float(c.temperature);
-  const int64_t vocab = int64_t(scores.size());
-  if (c.top_k > 0 && c.top_k < vocab) {
-    std::vector<float> sorted(scores);
-    std::nth_element(sorted.begin(), sorted.begin() + (c.top_k - 1), sorted.end(), std::greater<float>());
-    const float kth = sorted[size_t(c.top_k - 1)];
-    for (float& s : scores)
-      if (s < kth) s = neg_inf;
-  }
-  if (c.top_p < 1.0) {
-    // Remove the smallest tokens whose cumulative probability (ascending) is <= 1 - top_p.
-    std::vector<int64_t> order(static_cast<size_t>(vocab));
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return scores[a] < scores[b]; });
-    float m = *std::max_element(scores.begin(), scores.end());
-    double total = 0;
-    for (float s : scores) total += std::exp(double(s - m));
-    double cum = 0;
-    for (int64_t i = 0; i < vocab - 1; ++i) {  // the most likely token is always kept
-      cum += std::exp(double(scores[order[i]] - m)) / total;
-      if (cum <= 1.0 - c.top_p) scores[order[i]] = neg_inf;
-    }
-  }
-}
-
 int64_t argmax(const std::vector<float>& v) {
   return int64_t(std::max_element(v.begin(), v.end()) - v.begin());  // first maximum, as torch
 }
@@ -168,13 +122,15 @@ GenerateOutput greedy_or_sample(models::CausalLM& model, Prompt p, const Generat
   std::unique_ptr<nn::KVCache> cache = c.use_cache ? model.make_cache() : nullptr;
   std::vector<bool> unfinished(batch, true);
   Generator gen(c.seed.value_or(0));
+  const LogitsProcessorList processors = make_logits_processors(c, prompt_len, p.max_length);
+  const LogitsProcessorList warpers = make_logits_warpers(c);
   while (int64_t(p.ids[0].size()) < p.max_length) {
     std::vector<std::vector<float>> logits = next_token_logits(model, cache.get(), p.ids, p.mask);
     std::vector<int64_t> next(batch);
     for (size_t b = 0; b < batch; ++b) {
-      process_logits(c, p.ids[b], int64_t(p.ids[b].size()) - prompt_len, logits[b]);
+      processors(p.ids[b], logits[b]);
       if (c.do_sample) {
-        warp_logits(c, logits[b]);
+        warpers(p.ids[b], logits[b]);
         Tensor probs = ops::softmax(Tensor::from_vector(logits[b], {1, int64_t(logits[b].size())}), -1);
         next[b] = ops::multinomial(probs, 1, false, gen).item<int64_t>();
       } else {
@@ -246,6 +202,7 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
   std::unique_ptr<nn::KVCache> cache = c.use_cache ? model.make_cache() : nullptr;
   const int64_t n_eos = int64_t(c.eos_token_id.size());
   const int64_t keep = std::max<int64_t>(2, 1 + n_eos) * K;
+  const LogitsProcessorList processors = make_logits_processors(c, prompt_len, p.max_length);
   while (true) {
     const int64_t cur_len = int64_t(ids[0].size());
     std::vector<std::vector<float>> logits = next_token_logits(model, cache.get(), ids, mask);
@@ -254,7 +211,7 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
     scores.reserve(size_t(batch * K * vocab));
     for (int64_t r = 0; r < batch * K; ++r) {
       log_softmax_inplace(logits[r]);
-      process_logits(c, ids[r], cur_len - prompt_len, logits[r]);
+      processors(ids[r], logits[r]);
       for (float s : logits[r]) scores.push_back(s + beam_scores[r]);
     }
     std::vector<float> next_scores(static_cast<size_t>(batch * K));
