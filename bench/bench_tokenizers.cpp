@@ -85,6 +85,31 @@ void BM_EncodeBatch(benchmark::State& state, std::string name) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * corpus().size()));
 }
 
+// HF-style call with truncation and padding on a batch of 32 lines: per-call settings must cost
+// nothing beyond the encoding itself (no re-parse of tokenizer.json, no copy of the vocabulary).
+void BM_EncodeOptions(benchmark::State& state, std::string name) {
+  static std::map<std::string, std::unique_ptr<transformers::tok::PreTrainedTokenizer>> cache;
+  auto& t = cache[name];
+  if (!t)
+    t = std::make_unique<transformers::tok::PreTrainedTokenizer>(
+        transformers::tok::AutoTokenizer::from_pretrained(fixtures() / name));
+  std::vector<std::string> lines;
+  std::istringstream in(corpus());
+  size_t bytes = 0;
+  for (std::string line; lines.size() < 32 && std::getline(in, line);) {
+    bytes += line.size();
+    lines.push_back(line);
+  }
+  transformers::tok::EncodeOptions o;
+  o.truncation = true;
+  o.max_length = 128;
+  o.padding = transformers::tok::EncodeOptions::Padding::Longest;
+  o.num_threads = 1;
+  if (!t->pad_token) t->pad_token = t->tokenizer().id_to_token(0);
+  for (auto _ : state) benchmark::DoNotOptimize(t->encode_batch(lines, o));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
+}
+
 // One word of `range(0)` bytes without spaces: time per byte must stay flat.
 void BM_LongWord(benchmark::State& state) {
   Tokenizer& t = tokenizer("gpt2");
@@ -109,6 +134,9 @@ int register_all = [] {
   for (const char* n : {"gpt2", "llama3"})
     benchmark::RegisterBenchmark((std::string("EncodeBatch/") + n).c_str(), BM_EncodeBatch, n)
         ->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Unit(benchmark::kMillisecond)->UseRealTime();
+  for (const char* n : {"bert_base_uncased", "llama3", "gemma3"})
+    benchmark::RegisterBenchmark((std::string("EncodeOptions/") + n).c_str(), BM_EncodeOptions, n)
+        ->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("LongWord/gpt2", BM_LongWord)->RangeMultiplier(4)->Range(1 << 10, 1 << 18)->Unit(benchmark::kMillisecond);
   return 0;
 }();

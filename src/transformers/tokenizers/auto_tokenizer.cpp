@@ -129,22 +129,16 @@ std::optional<std::string> PreTrainedTokenizer::chat_template() const {
   return it->second;
 }
 
-BatchEncoding PreTrainedTokenizer::run(const std::vector<std::string>& a, const std::vector<std::string>* b,
-                                       const EncodeOptions& o) const {
-  // A private copy carries this call's truncation and padding: the shared tokenizer stays const.
-  Tokenizer tk = Tokenizer::from_json(tokenizer_.to_json());
+EncodeSettings PreTrainedTokenizer::settings_for(const EncodeOptions& o) const {
+  EncodeSettings s;
   size_t max_len = o.max_length.value_or(model_max_length);
-  std::string tside = o.truncation_side.value_or(truncation_side);
-  std::string pside = o.padding_side.value_or(padding_side);
   if (o.truncation) {
     TruncationParams tp;
     tp.max_length = max_len;
     tp.strategy = o.truncation_strategy;
     tp.stride = o.stride;
-    tp.direction = tside == "left" ? Direction::Left : Direction::Right;
-    tk.set_truncation(tp);
-  } else {
-    tk.set_truncation(std::nullopt);
+    tp.direction = o.truncation_side.value_or(truncation_side) == "left" ? Direction::Left : Direction::Right;
+    s.truncation = tp;
   }
   if (o.padding != EncodeOptions::Padding::None) {
     PaddingParams pp;
@@ -152,24 +146,19 @@ BatchEncoding PreTrainedTokenizer::run(const std::vector<std::string>& a, const 
                                                                : PaddingParams::Strategy::Fixed;
     pp.length = max_len;
     pp.pad_to_multiple_of = o.pad_to_multiple_of;
-    pp.direction = pside == "left" ? Direction::Left : Direction::Right;
+    pp.direction = o.padding_side.value_or(padding_side) == "left" ? Direction::Left : Direction::Right;
     TFM_CHECK(pad_token, "[tokenizers] padding needs a pad_token (none in tokenizer_config.json)");
     pp.pad_token = *pad_token;
-    auto id = tk.token_to_id(*pad_token);
+    auto id = tokenizer_.token_to_id(*pad_token);
     TFM_CHECK(id, "[tokenizers] pad_token '", *pad_token, "' is not in the vocabulary");
     pp.pad_id = *id;
-    tk.set_padding(pp);
-  } else {
-    tk.set_padding(std::nullopt);
+    s.padding = std::move(pp);
   }
-  std::vector<Encoding> encs;
-  if (b) {
-    std::vector<std::pair<std::string, std::string>> pairs;
-    for (size_t i = 0; i < a.size(); ++i) pairs.emplace_back(a[i], (*b)[i]);
-    encs = tk.encode_batch_pairs(pairs, o.add_special_tokens, o.num_threads);
-  } else {
-    encs = tk.encode_batch(a, o.add_special_tokens, o.num_threads);
-  }
+  return s;
+}
+
+namespace {
+BatchEncoding to_batch(std::vector<Encoding> encs, bool overflowing) {
   BatchEncoding out;
   auto push = [&](const Encoding& e, int32_t sample) {
     out.input_ids.push_back(e.ids);
@@ -177,51 +166,42 @@ BatchEncoding PreTrainedTokenizer::run(const std::vector<std::string>& a, const 
     out.token_type_ids.push_back(e.type_ids);
     out.offset_mapping.push_back(e.offsets);
     out.special_tokens_mask.push_back(e.special_tokens_mask);
-    if (o.return_overflowing_tokens) out.overflow_to_sample_mapping.push_back(sample);
+    if (overflowing) out.overflow_to_sample_mapping.push_back(sample);
   };
   for (size_t i = 0; i < encs.size(); ++i) {
     push(encs[i], static_cast<int32_t>(i));
-    if (o.return_overflowing_tokens)
+    if (overflowing)
       for (auto& ov : encs[i].overflowing) push(ov, static_cast<int32_t>(i));
   }
   out.encodings = std::move(encs);
   return out;
 }
+}  // namespace
 
+// Truncation and padding are this call's settings, passed down to the shared tokenizer: nothing
+// is re-parsed or copied (see EncodeSettings in tokenizer.h).
 BatchEncoding PreTrainedTokenizer::encode(const std::string& text, const EncodeOptions& o) const {
-  if (!o.truncation && o.padding == EncodeOptions::Padding::None) {
-    // The common path needs no private copy.
-    Encoding e = tokenizer_.encode(text, o.add_special_tokens);
-    BatchEncoding out;
-    out.input_ids.push_back(e.ids);
-    out.attention_mask.push_back(e.attention_mask);
-    out.token_type_ids.push_back(e.type_ids);
-    out.offset_mapping.push_back(e.offsets);
-    out.special_tokens_mask.push_back(e.special_tokens_mask);
-    out.encodings.push_back(std::move(e));
-    return out;
-  }
-  return run({text}, nullptr, o);
+  std::vector<Encoding> encs;
+  encs.push_back(tokenizer_.encode(text, o.add_special_tokens, settings_for(o)));
+  return to_batch(std::move(encs), o.return_overflowing_tokens);
 }
 
 BatchEncoding PreTrainedTokenizer::encode(const std::string& text, const std::string& pair,
                                           const EncodeOptions& o) const {
-  std::vector<std::string> b{pair};
-  return run({text}, &b, o);
+  std::vector<Encoding> encs;
+  encs.push_back(tokenizer_.encode_pair(text, pair, o.add_special_tokens, settings_for(o)));
+  return to_batch(std::move(encs), o.return_overflowing_tokens);
 }
 
 BatchEncoding PreTrainedTokenizer::encode_batch(const std::vector<std::string>& texts, const EncodeOptions& o) const {
-  return run(texts, nullptr, o);
+  return to_batch(tokenizer_.encode_batch(texts, o.add_special_tokens, o.num_threads, settings_for(o)),
+                  o.return_overflowing_tokens);
 }
 
 BatchEncoding PreTrainedTokenizer::encode_batch(const std::vector<std::pair<std::string, std::string>>& pairs,
                                                 const EncodeOptions& o) const {
-  std::vector<std::string> a, b;
-  for (auto& [x, y] : pairs) {
-    a.push_back(x);
-    b.push_back(y);
-  }
-  return run(a, &b, o);
+  return to_batch(tokenizer_.encode_batch_pairs(pairs, o.add_special_tokens, o.num_threads, settings_for(o)),
+                  o.return_overflowing_tokens);
 }
 
 std::vector<int32_t> PreTrainedTokenizer::encode_ids(const std::string& text, bool add_special_tokens) const {

@@ -102,7 +102,8 @@ class PreTrainedTokenizer {
   std::optional<int32_t> id_of(const std::optional<std::string>& t) const {
     return t ? tokenizer_.token_to_id(*t) : std::nullopt;
   }
-  BatchEncoding run(const std::vector<std::string>& a, const std::vector<std::string>* b, const EncodeOptions& o) const;
+  // This call's truncation and padding from `o` and tokenizer_config.json's defaults.
+  EncodeSettings settings_for(const EncodeOptions& o) const;
   Tokenizer tokenizer_;
 };
 

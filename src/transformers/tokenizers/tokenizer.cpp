@@ -30,7 +30,11 @@ struct Tokenizer::Impl {
   bool model_reads_bytes = false;  // BPE maps byte-level pieces itself (Note [Lazy byte-level])
 
   Encoding encode_single(std::string_view text, int32_t type_id, int32_t seq_id) const;
-  Encoding post_process(Encoding a, std::optional<Encoding> b, bool add_special) const;
+  // `truncation` / `padding`: this call's settings (null = none).
+  Encoding post_process(Encoding a, std::optional<Encoding> b, bool add_special, const TruncationParams* truncation,
+                        const PaddingParams* padding) const;
+  const TruncationParams* own_truncation() const { return truncation ? &*truncation : nullptr; }
+  const PaddingParams* own_padding() const { return padding ? &*padding : nullptr; }
 };
 
 Tokenizer::Tokenizer() : impl_(std::make_unique<Impl>()) {}
@@ -256,7 +260,8 @@ void truncate_pair(Encoding& a, std::optional<Encoding>& b, const TruncationPara
 }
 }  // namespace
 
-Encoding Tokenizer::Impl::post_process(Encoding a, std::optional<Encoding> b, bool add_special) const {
+Encoding Tokenizer::Impl::post_process(Encoding a, std::optional<Encoding> b, bool add_special,
+                                       const TruncationParams* truncation, const PaddingParams* padding) const {
   if (truncation) {
     size_t n_added = post_processor ? post_processor->added_tokens(b.has_value()) : 0;
     size_t max_len = truncation->max_length;
@@ -294,13 +299,32 @@ Encoding Tokenizer::Impl::post_process(Encoding a, std::optional<Encoding> b, bo
 
 Encoding Tokenizer::encode(std::string_view text, bool add_special_tokens) const {
   Encoding a = impl_->encode_single(text, 0, 0);
-  return impl_->post_process(std::move(a), std::nullopt, add_special_tokens);
+  return impl_->post_process(std::move(a), std::nullopt, add_special_tokens, impl_->own_truncation(),
+                             impl_->own_padding());
 }
 
 Encoding Tokenizer::encode_pair(std::string_view text, std::string_view pair, bool add_special_tokens) const {
   Encoding a = impl_->encode_single(text, 0, 0);
   Encoding b = impl_->encode_single(pair, 1, 1);
-  return impl_->post_process(std::move(a), std::move(b), add_special_tokens);
+  return impl_->post_process(std::move(a), std::move(b), add_special_tokens, impl_->own_truncation(),
+                             impl_->own_padding());
+}
+
+namespace {
+const TruncationParams* ptr(const std::optional<TruncationParams>& t) { return t ? &*t : nullptr; }
+const PaddingParams* ptr(const std::optional<PaddingParams>& p) { return p ? &*p : nullptr; }
+}  // namespace
+
+Encoding Tokenizer::encode(std::string_view text, bool add_special_tokens, const EncodeSettings& s) const {
+  Encoding a = impl_->encode_single(text, 0, 0);
+  return impl_->post_process(std::move(a), std::nullopt, add_special_tokens, ptr(s.truncation), ptr(s.padding));
+}
+
+Encoding Tokenizer::encode_pair(std::string_view text, std::string_view pair, bool add_special_tokens,
+                                const EncodeSettings& s) const {
+  Encoding a = impl_->encode_single(text, 0, 0);
+  Encoding b = impl_->encode_single(pair, 1, 1);
+  return impl_->post_process(std::move(a), std::move(b), add_special_tokens, ptr(s.truncation), ptr(s.padding));
 }
 
 namespace {
@@ -328,7 +352,7 @@ void parallel_for(size_t n, int num_threads, F&& f) {
     if (e) std::rethrow_exception(e);
 }
 
-void pad_batch(std::vector<Encoding>& out, const std::optional<PaddingParams>& padding) {
+void pad_batch(std::vector<Encoding>& out, const PaddingParams* padding) {
   if (!padding || padding->strategy != PaddingParams::Strategy::BatchLongest) return;
   size_t len = 0;
   for (auto& e : out) len = std::max(len, e.size());
@@ -340,18 +364,29 @@ void pad_batch(std::vector<Encoding>& out, const std::optional<PaddingParams>& p
 
 std::vector<Encoding> Tokenizer::encode_batch(const std::vector<std::string>& texts, bool add_special_tokens,
                                               int num_threads) const {
-  std::vector<Encoding> out(texts.size());
-  parallel_for(texts.size(), num_threads, [&](size_t i) { out[i] = encode(texts[i], add_special_tokens); });
-  pad_batch(out, impl_->padding);
-  return out;
+  return encode_batch(texts, add_special_tokens, num_threads, EncodeSettings{impl_->truncation, impl_->padding});
 }
 
 std::vector<Encoding> Tokenizer::encode_batch_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
                                                     bool add_special_tokens, int num_threads) const {
+  return encode_batch_pairs(pairs, add_special_tokens, num_threads, EncodeSettings{impl_->truncation, impl_->padding});
+}
+
+std::vector<Encoding> Tokenizer::encode_batch(const std::vector<std::string>& texts, bool add_special_tokens,
+                                              int num_threads, const EncodeSettings& s) const {
+  std::vector<Encoding> out(texts.size());
+  parallel_for(texts.size(), num_threads, [&](size_t i) { out[i] = encode(texts[i], add_special_tokens, s); });
+  pad_batch(out, ptr(s.padding));
+  return out;
+}
+
+std::vector<Encoding> Tokenizer::encode_batch_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
+                                                    bool add_special_tokens, int num_threads,
+                                                    const EncodeSettings& s) const {
   std::vector<Encoding> out(pairs.size());
   parallel_for(pairs.size(), num_threads,
-               [&](size_t i) { out[i] = encode_pair(pairs[i].first, pairs[i].second, add_special_tokens); });
-  pad_batch(out, impl_->padding);
+               [&](size_t i) { out[i] = encode_pair(pairs[i].first, pairs[i].second, add_special_tokens, s); });
+  pad_batch(out, ptr(s.padding));
   return out;
 }
 

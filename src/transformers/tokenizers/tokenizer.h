@@ -44,6 +44,14 @@ struct PaddingParams {
   std::string pad_token = "[PAD]";
 };
 
+// Truncation and padding for one call, used instead of the tokenizer's own settings
+// (set_truncation / set_padding), which stay untouched: calls with different settings can run
+// concurrently on one shared tokenizer, and nothing is re-parsed or copied.
+struct EncodeSettings {
+  std::optional<TruncationParams> truncation;
+  std::optional<PaddingParams> padding;
+};
+
 class Tokenizer {
  public:
   // Loads a tokenizer.json file. Errors name the file and the bad field.
@@ -63,6 +71,15 @@ class Tokenizer {
                                      int num_threads = 0) const;
   std::vector<Encoding> encode_batch_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
                                            bool add_special_tokens = true, int num_threads = 0) const;
+  // The same with this call's truncation and padding (see EncodeSettings).
+  Encoding encode(std::string_view text, bool add_special_tokens, const EncodeSettings& settings) const;
+  Encoding encode_pair(std::string_view text, std::string_view pair, bool add_special_tokens,
+                       const EncodeSettings& settings) const;
+  std::vector<Encoding> encode_batch(const std::vector<std::string>& texts, bool add_special_tokens, int num_threads,
+                                     const EncodeSettings& settings) const;
+  std::vector<Encoding> encode_batch_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
+                                           bool add_special_tokens, int num_threads,
+                                           const EncodeSettings& settings) const;
 
   std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens = false) const;
   std::vector<std::string> decode_batch(const std::vector<std::vector<int32_t>>& ids,
