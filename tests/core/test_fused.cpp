@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <sstream>
 #include <string>
 
 #include "transformers/core/cpu/gemv.h"
+#include "transformers/core/cpu/vec.h"
 #include "transformers/core/ops.h"
 #include "transformers/core/random.h"
 #include "transformers/core/runtime.h"
@@ -265,5 +267,65 @@ TEST(GemvTest, HalfWeightTilesCoverEveryOutput) {
     Tensor want = ops::add(ops::matmul(x.to(DType::Float64), w.to(DType::Float64).transpose(0, 1)),
                            b.to(DType::Float64)).to(DType::Float32);
     expect_close(ops::linear(x, w, b), want, 2e-3, 1e-4, std::string("tiled ") + std::string(dtype_name(dt)));
+  }
+}
+
+TEST(VecTest, Avx2ExpSiluSigmoidMatchLibm) {
+  if (!has_avx2()) GTEST_SKIP() << "no AVX2 on this CPU";
+  // A dense sweep of the range where expf is finite and normal, plus the odd lengths' tails.
+  std::vector<float> x;
+  for (float v = -87.0f; v <= 88.0f; v += 0.00917f) x.push_back(v);
+  std::vector<float> e(x.size()), si(x.size()), sg(x.size());
+  cpu::exp_avx2(x.data(), e.data(), int64_t(x.size()));
+  cpu::silu_avx2(x.data(), si.data(), int64_t(x.size()));
+  cpu::sigmoid_avx2(x.data(), sg.data(), int64_t(x.size()));
+  double worst = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double want = std::exp(double(x[i]));
+    const double rel = std::abs(e[i] - want) / want;
+    worst = std::max(worst, rel);
+    ASSERT_LE(rel, 2.5e-7) << "exp(" << x[i] << ")";  // about 2 ulp of f32
+    const double s = 1.0 / (1.0 + std::exp(-double(x[i])));
+    ASSERT_NEAR(sg[i], s, 3e-7 * s + 1e-37) << "sigmoid(" << x[i] << ")";
+    ASSERT_NEAR(si[i], x[i] * s, 3e-7 * std::abs(x[i] * s) + 1e-37) << "silu(" << x[i] << ")";
+  }
+  std::ostringstream worst_str;
+  worst_str << worst;
+  RecordProperty("exp_max_rel_error", worst_str.str());
+  // Softmax arguments: -inf gives exactly 0, 0 gives exactly 1; NaN stays NaN; tails of 1..15.
+  for (int64_t n = 1; n < 16; ++n) {
+    std::vector<float> in(size_t(n), -INFINITY), out(size_t(n), 5.0f);
+    in[0] = 0.0f;
+    if (n > 2) in[2] = NAN;
+    cpu::exp_avx2(in.data(), out.data(), n);
+    EXPECT_EQ(out[0], 1.0f);
+    for (int64_t i = 1; i < n; ++i) {
+      if (i == 2) EXPECT_TRUE(std::isnan(out[2]));
+      else EXPECT_EQ(out[size_t(i)], 0.0f) << n;
+    }
+  }
+  std::vector<float> big{-100.0f, 100.0f, NAN}, sb(3);
+  cpu::silu_avx2(big.data(), sb.data(), 3);
+  EXPECT_NEAR(sb[0], 0.0f, 1e-30);
+  EXPECT_EQ(sb[1], 100.0f);
+  EXPECT_TRUE(std::isnan(sb[2]));
+}
+
+TEST(VecTest, UnaryAndScalarBroadcastAgreeAcrossSimdLevels) {
+  Generator gen(9);
+  Tensor x = ops::mul(ops::randn({3, 1001}, gen), 6.0);
+  for (ops::UnaryOp op : {ops::UnaryOp::Silu, ops::UnaryOp::Sigmoid}) {
+    Tensor fast = ops::unary(op, x);
+    SimdGuard scalar(runtime::SimdLevel::Scalar);
+    expect_close(fast, ops::unary(op, x), 1e-6, 1e-6, "unary simd vs scalar");
+  }
+  // x (op) scalar takes the broadcast fast path; the values are the definition's.
+  std::vector<float> v = x.to_vector<float>();
+  std::vector<float> m = ops::mul(x, 0.125).to_vector<float>(), d = ops::div(x, 3.0).to_vector<float>();
+  std::vector<float> s = ops::sub(x, 1.5).to_vector<float>();
+  for (size_t i = 0; i < v.size(); ++i) {
+    ASSERT_EQ(m[i], v[i] * 0.125f);
+    ASSERT_EQ(d[i], v[i] / 3.0f);
+    ASSERT_EQ(s[i], v[i] - 1.5f);
   }
 }

@@ -1,11 +1,14 @@
 // Elementwise ops: broadcasting binary ops, comparisons, where, unary math and activations.
+#include <algorithm>
 #include <array>
 #include <cmath>
 
 #include "transformers/core/autograd.h"
 #include "transformers/core/cpu/element.h"
+#include "transformers/core/cpu/vec.h"
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
+#include "transformers/core/runtime.h"
 
 namespace transformers::ops {
 
@@ -101,12 +104,22 @@ void binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
                       float* o = reinterpret_cast<float*>(po) + off[0];
                       const float* x = reinterpret_cast<const float*>(pa) + off[1];
                       const float* y = reinterpret_cast<const float*>(pb) + off[2];
-                      if (ia == 1 && ib == 1) {
+                      if (io == 1 && ia == 1 && ib == 1) {
                         switch (op) {
                           case BinaryOp::Add: for (int64_t i = 0; i < n; ++i) o[i] = x[i] + y[i]; return;
                           case BinaryOp::Sub: for (int64_t i = 0; i < n; ++i) o[i] = x[i] - y[i]; return;
                           case BinaryOp::Mul: for (int64_t i = 0; i < n; ++i) o[i] = x[i] * y[i]; return;
                           case BinaryOp::Div: for (int64_t i = 0; i < n; ++i) o[i] = x[i] / y[i]; return;
+                          default: break;
+                        }
+                      }
+                      if (io == 1 && ia == 1 && ib == 0) {  // tensor (op) scalar, e.g. x * scale
+                        const float s = y[0];
+                        switch (op) {
+                          case BinaryOp::Add: for (int64_t i = 0; i < n; ++i) o[i] = x[i] + s; return;
+                          case BinaryOp::Sub: for (int64_t i = 0; i < n; ++i) o[i] = x[i] - s; return;
+                          case BinaryOp::Mul: for (int64_t i = 0; i < n; ++i) o[i] = x[i] * s; return;
+                          case BinaryOp::Div: for (int64_t i = 0; i < n; ++i) o[i] = x[i] / s; return;
                           default: break;
                         }
                       }
@@ -356,7 +369,17 @@ Tensor unary(UnaryOp op, const Tensor& x) {
       op == UnaryOp::Identity)
     dt = x.dtype();
   Tensor out = Tensor::empty(x.shape(), dt);
-  if (x.dtype() == DType::Float32 && dt == DType::Float32 && x.is_contiguous()) {
+  const bool simd = runtime::simd_level() == runtime::SimdLevel::Avx2;
+  if (x.dtype() == DType::Float32 && dt == DType::Float32 && x.is_contiguous() && simd &&
+      (op == UnaryOp::Silu || op == UnaryOp::Sigmoid)) {
+    // The MLP's activation: vectorized exp (cpu/vec.h), in blocks across the thread pool.
+    auto kernel = op == UnaryOp::Silu ? cpu::silu_avx2 : cpu::sigmoid_avx2;
+    const float* in = x.data<float>();
+    float* o = out.data<float>();
+    const int64_t n = x.numel(), block = int64_t(1) << 14;
+#pragma omp parallel for if (n > (1 << 16)) schedule(static)
+    for (int64_t b = 0; b < n; b += block) kernel(in + b, o + b, std::min(block, n - b));
+  } else if (x.dtype() == DType::Float32 && dt == DType::Float32 && x.is_contiguous()) {
     const float* in = x.data<float>();
     float* o = out.data<float>();
     const int64_t n = x.numel();

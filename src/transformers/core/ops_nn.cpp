@@ -307,12 +307,10 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
             }
             for (int64_t g = 0; g < groups; ++g) {
               float* sc = scores_buf.data() + g * S;
+              for (int64_t j = lo; j < hi; ++j) sc[j] -= mx[g];  // masked keys stay -inf -> exp 0
+              vec.exp(sc + lo, sc + lo, hi - lo);
               float sum = 0.0f;
-              for (int64_t j = lo; j < hi; ++j) {
-                const float e = sc[j] == neg_inf ? 0.0f : std::exp(sc[j] - mx[g]);
-                sc[j] = e;
-                sum += e;
-              }
+              for (int64_t j = lo; j < hi; ++j) sum += sc[j];
               const float inv = 1.0f / sum;
               for (int64_t j = lo; j < hi; ++j) sc[j] *= inv;
             }

@@ -2,6 +2,8 @@
 
 #include <immintrin.h>
 
+#include <cmath>
+
 #include "transformers/core/runtime.h"
 
 namespace transformers::cpu {
@@ -21,6 +23,10 @@ float dot_scalar(const float* a, const float* b, int64_t n) {
 
 void dot_many_scalar(const float* const* a, int64_t m, const float* b, int64_t n, float* out) {
   for (int64_t j = 0; j < m; ++j) out[j] = dot_scalar(a[j], b, n);
+}
+
+void exp_scalar(const float* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = std::exp(x[i]);
 }
 
 void axpy_scalar(float alpha, const float* x, float* y, int64_t n) {
@@ -100,9 +106,63 @@ __attribute__((target("avx2,fma"))) void axpy_avx2(float alpha, const float* x, 
   for (; i < n; ++i) y[i] += alpha * x[i];
 }
 
+namespace {
+// exp(x) = 2^n * exp(r) with n = round(x / ln 2) and r = x - n ln 2 (ln 2 split in two
+// constants so that n * ln2_hi is exact), exp(r) by a degree-6 polynomial on |r| <= ln 2 / 2.
+__attribute__((target("avx2,fma"), always_inline)) inline __m256 exp8(__m256 x) {
+  // Argument order keeps NaN: max/min return the second operand when either is NaN.
+  x = _mm256_min_ps(_mm256_set1_ps(88.3762626647949f), x);
+  x = _mm256_max_ps(_mm256_set1_ps(-88.3762626647949f), x);
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  const __m256 r2 = _mm256_mul_ps(r, r);
+  const __m256 y = _mm256_add_ps(_mm256_fmadd_ps(p, r2, r), _mm256_set1_ps(1.0f));
+  // 2^n through the exponent field; n >= -127 after the clamp, and n = -127 encodes 0.
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+
+enum class Act { Exp, Silu, Sigmoid };
+
+template <Act A>
+__attribute__((target("avx2,fma"), always_inline)) inline __m256 act8(__m256 v) {
+  if constexpr (A == Act::Exp) {
+    return exp8(v);
+  } else {
+    const __m256 den = _mm256_add_ps(_mm256_set1_ps(1.0f), exp8(_mm256_sub_ps(_mm256_setzero_ps(), v)));
+    return _mm256_div_ps(A == Act::Silu ? v : _mm256_set1_ps(1.0f), den);
+  }
+}
+
+// Full blocks of 8, then the tail through a padded block.
+template <Act A>
+__attribute__((target("avx2,fma"))) void map8(const float* x, float* y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, act8<A>(_mm256_loadu_ps(x + i)));
+  if (i < n) {
+    alignas(32) float buf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int64_t t = i; t < n; ++t) buf[t - i] = x[t];
+    _mm256_store_ps(buf, act8<A>(_mm256_load_ps(buf)));
+    for (int64_t t = i; t < n; ++t) y[t] = buf[t - i];
+  }
+}
+}  // namespace
+
+void exp_avx2(const float* x, float* y, int64_t n) { map8<Act::Exp>(x, y, n); }
+void silu_avx2(const float* x, float* y, int64_t n) { map8<Act::Silu>(x, y, n); }
+void sigmoid_avx2(const float* x, float* y, int64_t n) { map8<Act::Sigmoid>(x, y, n); }
+
 VecKernels vec_kernels() {
-  if (runtime::simd_level() == runtime::SimdLevel::Avx2) return {dot_avx2, dot_many_avx2, axpy_avx2};
-  return {dot_scalar, dot_many_scalar, axpy_scalar};
+  if (runtime::simd_level() == runtime::SimdLevel::Avx2) return {dot_avx2, dot_many_avx2, axpy_avx2, exp_avx2};
+  return {dot_scalar, dot_many_scalar, axpy_scalar, exp_scalar};
 }
 
 }  // namespace transformers::cpu

@@ -15,10 +15,20 @@ void dot_many_avx2(const float* const* a, int64_t m, const float* b, int64_t n, 
 void axpy_scalar(float alpha, const float* x, float* y, int64_t n);
 void axpy_avx2(float alpha, const float* x, float* y, int64_t n);
 
+// y[i] = exp(x[i]) with a polynomial (Cephes' expf; about 1 ulp, like the Sleef expf PyTorch
+// vectorizes with). Saturates: inputs above 88.37 give 2.4e38 instead of inf, inputs below
+// -88.37 give 0. NaN stays NaN. For softmax-style arguments (<= 0) and activations.
+void exp_avx2(const float* x, float* y, int64_t n);
+void exp_scalar(const float* x, float* y, int64_t n);
+// y[i] = x[i] / (1 + exp(-x[i])) and 1 / (1 + exp(-x[i])), on exp_avx2's polynomial.
+void silu_avx2(const float* x, float* y, int64_t n);
+void sigmoid_avx2(const float* x, float* y, int64_t n);
+
 struct VecKernels {
   float (*dot)(const float*, const float*, int64_t);
   void (*dot_many)(const float* const*, int64_t, const float*, int64_t, float*);
   void (*axpy)(float, const float*, float*, int64_t);
+  void (*exp)(const float*, float*, int64_t);
 };
 // The kernels for the current SIMD level.
 VecKernels vec_kernels();
