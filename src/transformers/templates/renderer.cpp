@@ -81,9 +81,29 @@ Value do_slice(const Value& obj, const Value& start, const Value& stop, const Va
 }  // namespace
 
 Renderer::Renderer(const DictData& context, const DictData& globals, const RenderLimits& limits)
-    : globals_(globals), limits_(limits), frame_(std::make_shared<Frame>()) {
+    : globals_(globals), limits_(limits), frame_(new_frame(nullptr)) {
   for (const auto& [k, v] : context.entries)
     if (k.is_string()) frame_->vars[k.as_string()] = v;
+}
+
+// Note [Scope cycles]
+// A macro keeps the scope it was defined in, and that scope holds the macro: a reference cycle.
+// Values never outlive a render (its result is a string), so the renderer remembers every scope
+// it made and empties them when it is done, which frees the cycles.
+std::shared_ptr<Frame> Renderer::new_frame(std::shared_ptr<Frame> parent) {
+  auto f = std::make_shared<Frame>();
+  f->parent = std::move(parent);
+  frames_.push_back(f);
+  return f;
+}
+
+Renderer::~Renderer() {
+  for (const std::weak_ptr<Frame>& w : frames_) {
+    if (std::shared_ptr<Frame> f = w.lock()) {
+      f->vars.clear();
+      f->parent.reset();
+    }
+  }
 }
 
 std::string Renderer::render(const Body& body) {
@@ -169,8 +189,7 @@ Renderer::Flow Renderer::exec(const Stmt& s) {
     case StmtKind::For: exec_for(s, eval(*s.expr), 0); break;
     case StmtKind::Set: assign(*s.target, eval(*s.expr)); break;
     case StmtKind::SetBlock: {
-      auto frame = std::make_shared<Frame>();
-      frame->parent = frame_;
+      auto frame = new_frame(frame_);
       Value v = capture(s.body, frame);
       assign(*s.target, apply_filters(s.filters, std::move(v)));
       break;
@@ -195,8 +214,7 @@ Renderer::Flow Renderer::exec(const Stmt& s) {
       break;
     }
     case StmtKind::FilterBlock: {
-      auto frame = std::make_shared<Frame>();
-      frame->parent = frame_;
+      auto frame = new_frame(frame_);
       Value v = capture(s.body, frame);
       write(apply_filters(s.filters, std::move(v)).str());
       break;
@@ -211,8 +229,7 @@ Renderer::Flow Renderer::exec(const Stmt& s) {
       return f;
     }
     case StmtKind::With: {
-      auto frame = std::make_shared<Frame>();
-      frame->parent = frame_;
+      auto frame = new_frame(frame_);
       std::vector<Value> values;
       for (const auto& [target, value] : s.assigns) values.push_back(eval(*value));
       std::shared_ptr<Frame> saved = frame_;
@@ -228,8 +245,7 @@ Renderer::Flow Renderer::exec(const Stmt& s) {
       }
     }
     case StmtKind::Block: {
-      auto frame = std::make_shared<Frame>();
-      frame->parent = frame_;
+      auto frame = new_frame(frame_);
       write(capture(s.body, frame));
       break;
     }
@@ -250,8 +266,7 @@ void Renderer::exec_for(const Stmt& s, const Value& iterable, int depth) {
   if (s.cond) {
     // The loop's `if` filters before iterating, so loop.length counts only the kept items.
     std::vector<Value> kept;
-    auto probe = std::make_shared<Frame>();
-    probe->parent = outer;
+    auto probe = new_frame(outer);
     frame_ = probe;
     try {
       for (Value& item : items) {
@@ -284,8 +299,7 @@ void Renderer::exec_for(const Stmt& s, const Value& iterable, int depth) {
       if (frame && frame.use_count() == 1) {
         frame->vars.clear();
       } else {
-        frame = std::make_shared<Frame>();
-        frame->parent = outer;
+        frame = new_frame(outer);
       }
       frame->vars["loop"] = loop_value;
       frame_ = frame;
@@ -367,8 +381,7 @@ Value Renderer::call_macro(const Stmt& def, const std::shared_ptr<Frame>& closur
     fail(ErrorKind::Limit, "recursion limit exceeded (" + std::to_string(limits_.max_call_depth) +
                                " nested calls)");
   count_step();
-  auto frame = std::make_shared<Frame>();
-  frame->parent = closure;
+  auto frame = new_frame(closure);
   std::shared_ptr<Frame> saved_frame = frame_;
   frame_ = frame;
   ++depth_;

@@ -31,6 +31,9 @@ class Renderer {
   // `context` holds the caller's variables; `globals` the built-in functions (may be shared
   // between renders: it is only read).
   Renderer(const DictData& context, const DictData& globals, const RenderLimits& limits);
+  ~Renderer();
+  Renderer(const Renderer&) = delete;
+  Renderer& operator=(const Renderer&) = delete;
 
   // Renders `body` and returns the output; generation_spans() then holds the byte ranges of
   // {% generation %} blocks in it.
@@ -70,9 +73,11 @@ class Renderer {
   Value eval_binary(const Expr& e);
   Value eval_compare(const Expr& e);
   void write(const std::string& s);
+  std::shared_ptr<Frame> new_frame(std::shared_ptr<Frame> parent);
 
   const DictData& globals_;
   RenderLimits limits_;
+  std::vector<std::weak_ptr<Frame>> frames_;  // every scope made, emptied at the end (Note [Scope cycles])
   std::shared_ptr<Frame> frame_;
   std::string* out_ = nullptr;
   std::string root_out_;
