@@ -13,6 +13,7 @@
 #include "transformers/models/llama/modeling_llama.h"
 #include "transformers/models/mistral/modeling_mistral.h"
 #include "transformers/models/phi/modeling_phi.h"
+#include "transformers/models/phi3/modeling_phi3.h"
 #include "transformers/models/qwen2/modeling_qwen2.h"
 #include "transformers/models/qwen3/modeling_qwen3.h"
 #include "transformers/models/roberta/modeling_roberta.h"
@@ -44,6 +45,7 @@ const std::vector<Entry>& registry() {
       {"GPT2LMHeadModel", "gpt2", true, factory<gpt2::GPT2LMHeadModel>()},
       {"GPTNeoXForCausalLM", "gpt_neox", true, factory<gpt_neox::GPTNeoXForCausalLM>()},
       {"PhiForCausalLM", "phi", true, factory<phi::PhiForCausalLM>()},
+      {"Phi3ForCausalLM", "phi3", true, factory<phi3::Phi3ForCausalLM>()},
       {"MistralForCausalLM", "mistral", true, factory<mistral::MistralForCausalLM>()},
       {"Qwen2ForCausalLM", "qwen2", true, factory<qwen2::Qwen2ForCausalLM>()},
       {"Qwen3ForCausalLM", "qwen3", true, factory<qwen3::Qwen3ForCausalLM>()},
