@@ -8,6 +8,7 @@
 #include "transformers/models/bert/modeling_bert.h"
 #include "transformers/models/distilbert/modeling_distilbert.h"
 #include "transformers/models/gemma/modeling_gemma.h"
+#include "transformers/models/gemma2/modeling_gemma2.h"
 #include "transformers/models/gpt2/modeling_gpt2.h"
 #include "transformers/models/gpt_neox/modeling_gpt_neox.h"
 #include "transformers/models/llama/modeling_llama.h"
@@ -50,6 +51,7 @@ const std::vector<Entry>& registry() {
       {"Qwen2ForCausalLM", "qwen2", true, factory<qwen2::Qwen2ForCausalLM>()},
       {"Qwen3ForCausalLM", "qwen3", true, factory<qwen3::Qwen3ForCausalLM>()},
       {"GemmaForCausalLM", "gemma", true, factory<gemma::GemmaForCausalLM>()},
+      {"Gemma2ForCausalLM", "gemma2", true, factory<gemma2::Gemma2ForCausalLM>()},
       {"BertModel", "bert", false, factory<bert::BertModel>()},
       {"BertForMaskedLM", "bert", false, factory<bert::BertForMaskedLM>()},
       {"BertForSequenceClassification", "bert", false, factory<bert::BertForSequenceClassification>()},
