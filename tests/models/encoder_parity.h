@@ -69,7 +69,8 @@ inline void check_padding_invariance(const std::string& case_name, const std::st
   ASSERT_TRUE(full.defined() && alone.defined()) << output;
   Tensor full_row = full.narrow(0, 1, 1);
   if (full_row.dim() >= 2 && alone.dim() >= 2 && alone.size(1) == real) full_row = full_row.narrow(1, 0, real);
-  EXPECT_TRUE(tensors_close(full_row.contiguous(), alone, 1e-5, 1e-5, case_name + " padded vs alone " + output));
+  // Rounding differs with the batch shape (GEMM blocking); leaked padding would be far larger.
+  EXPECT_TRUE(tensors_close(full_row.contiguous(), alone, 1e-4, 1e-4, case_name + " padded vs alone " + output));
 }
 
 }  // namespace transformers::testing

@@ -13,6 +13,7 @@
 #include "transformers/models/gpt_neox/modeling_gpt_neox.h"
 #include "transformers/models/llama/modeling_llama.h"
 #include "transformers/models/mistral/modeling_mistral.h"
+#include "transformers/models/modernbert/modeling_modernbert.h"
 #include "transformers/models/phi/modeling_phi.h"
 #include "transformers/models/phi3/modeling_phi3.h"
 #include "transformers/models/qwen2/modeling_qwen2.h"
@@ -72,6 +73,10 @@ const std::vector<Entry>& registry() {
       {"DistilBertForSequenceClassification", "distilbert", false, factory<distilbert::DistilBertForSequenceClassification>()},
       {"DistilBertForTokenClassification", "distilbert", false, factory<distilbert::DistilBertForTokenClassification>()},
       {"DistilBertForQuestionAnswering", "distilbert", false, factory<distilbert::DistilBertForQuestionAnswering>()},
+      {"ModernBertModel", "modernbert", false, factory<modernbert::ModernBertModel>()},
+      {"ModernBertForMaskedLM", "modernbert", false, factory<modernbert::ModernBertForMaskedLM>()},
+      {"ModernBertForSequenceClassification", "modernbert", false, factory<modernbert::ModernBertForSequenceClassification>()},
+      {"ModernBertForTokenClassification", "modernbert", false, factory<modernbert::ModernBertForTokenClassification>()},
   };
   return entries;
 }
