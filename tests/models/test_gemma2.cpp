@@ -191,3 +191,22 @@ TEST(Gemma2ModelTest, ConfigDefaultsAndErrors) {
                         "head_dim": 8, "vocab_size": 50, "final_logit_softcapping": null})"),
             "");
 }
+
+TEST(Gemma2ModelTest, Bfloat16WeightsStayCloseToFloat32) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // bf16 keeps ~3 significant digits: compare by normalized mean squared error.
+  autograd::NoGradGuard no_grad;
+  auto dir = shared_path("fixtures/models/gemma2");
+  models::CausalLMInputs in;
+  in.input_ids = Tensor::from_vector(std::vector<int64_t>{1, 144, 11, 53, 80, 79, 240, 17, 42, 99, 3}, {1, 11});
+  auto f32 = models::AutoModelForCausalLM::from_pretrained(dir);
+  auto bf16 = models::AutoModelForCausalLM::from_pretrained(dir, {.dtype = DType::BFloat16});
+  for (const auto& [name, weight] : bf16->named_parameters()) EXPECT_EQ(weight.dtype(), DType::BFloat16) << name;
+  std::vector<double> a = f32->forward(in).logits.to_vector<double>();
+  std::vector<double> b = bf16->forward(in).logits.to_vector<double>();
+  ASSERT_EQ(a.size(), b.size());
+  double err = 0, norm = 0;
+  for (size_t i = 0; i < a.size(); ++i) err += (a[i] - b[i]) * (a[i] - b[i]), norm += a[i] * a[i];
+  EXPECT_GT(err, 0.0);
+  EXPECT_LT(err / norm, 1e-3);
+}
