@@ -1,6 +1,7 @@
 // matmul and linear: OpenBLAS sgemm/dgemm for GEMM, our gemv kernels for a few rows, and
 // tiles of converted half weights fed to sgemm for many rows.
 #include <cblas.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cstring>
@@ -55,25 +56,32 @@ void gemm_2d(const Tensor& a, const Tensor& b, const Tensor& out) {
 
 // Note [Half weights with many rows]
 // y [rows, n_out] = x [rows, k] W^T with W in f16/bf16: tiles of W rows are converted to f32 into
-// a reused thread-local buffer (a few MiB, so it stays in cache) and handed to sgemm. The
-// conversion reads W once; sgemm does the flops at its own rate. (Going through gemv instead
-// streams W once per 8 rows of x.)
+// a reused thread-local buffer (a few MiB, so it stays in cache) and handed to sgemm. Each
+// thread of one parallel region converts and multiplies whole tiles (sgemm runs single-threaded
+// inside the region), so the pool is entered once per call, not twice per tile. The conversion
+// reads W once; going through gemv instead streams W once per 8 rows of x.
 constexpr size_t kHalfTileBytes = size_t(4) << 20;
 
 void half_weight_gemm(const Tensor& x, const Tensor& weight, const Tensor& y) {
   const int64_t rows = x.size(0), k = x.size(1), n_out = weight.size(0);
+  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
   int64_t tile = int64_t(kHalfTileBytes / (size_t(std::max<int64_t>(k, 1)) * sizeof(float))) / 16 * 16;
-  tile = std::clamp<int64_t>(tile, 16, std::max<int64_t>(n_out, 1));
-  thread_local std::vector<float> buffer;
-  if (buffer.size() < size_t(tile * k)) buffer.resize(size_t(tile * k));
+  const int64_t per_thread = ((n_out + threads - 1) / threads + 15) / 16 * 16;  // >= one tile each
+  tile = std::clamp<int64_t>(std::min(tile, per_thread), 16, std::max<int64_t>(n_out, 1));
+  const int64_t tiles = (n_out + tile - 1) / tile;
   const size_t es = dtype_size(weight.dtype());
   const std::byte* w = static_cast<const std::byte*>(weight.raw_data());
-  for (int64_t o0 = 0; o0 < n_out; o0 += tile) {
-    const int64_t nt = std::min(tile, n_out - o0);
+  const float* px = x.data<float>();
+  float* py = y.data<float>();
+#pragma omp parallel for schedule(dynamic, 1) if (threads > 1 && tiles > 1)
+  for (int64_t t = 0; t < tiles; ++t) {
+    thread_local std::vector<float> buffer;
+    if (buffer.size() < size_t(tile * k)) buffer.resize(size_t(tile * k));
+    const int64_t o0 = t * tile, nt = std::min(tile, n_out - o0);
     cpu::rows_to_f32(w + o0 * weight.stride(0) * int64_t(es), weight.dtype(), nt, k, weight.stride(0),
                      buffer.data());
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(nt), int(k), 1.0f,
-                x.data<float>(), int(k), buffer.data(), int(k), 0.0f, y.data<float>() + o0, int(n_out));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(nt), int(k), 1.0f, px, int(k),
+                buffer.data(), int(k), 0.0f, py + o0, int(n_out));
   }
 }
 
