@@ -80,9 +80,10 @@ PreTrainedTokenizer AutoTokenizer::from_pretrained(const fs::path& folder) {
   }
   TFM_CHECK(config.is_object(), "[tokenizers] tokenizer_config.json: expected a JSON object");
 
-  Tokenizer tk = fs::exists(folder / "tokenizer.json")
-                     ? Tokenizer::from_file(folder / "tokenizer.json")
-                     : Tokenizer::from_json(convert_legacy_tokenizer(folder, config_text), "converted legacy files");
+  std::optional<LegacyConversion> legacy;
+  if (!fs::exists(folder / "tokenizer.json")) legacy = convert_legacy_tokenizer(folder, config_text);
+  Tokenizer tk = legacy ? Tokenizer::from_json(legacy->tokenizer_json, "converted legacy files")
+                        : Tokenizer::from_file(folder / "tokenizer.json");
   PreTrainedTokenizer t(std::move(tk));
   t.config_json = config_text;
   if (fs::exists(folder / "special_tokens_map.json")) {
@@ -90,6 +91,21 @@ PreTrainedTokenizer AutoTokenizer::from_pretrained(const fs::path& folder) {
     read_special_tokens(t, m, "special_tokens_map.json");
   }
   read_special_tokens(t, config, "tokenizer_config.json");
+  if (legacy) {
+    // The slow class's defaults for what the files leave unset (e.g. BERT's "[CLS]").
+    for (auto& [key, value] : legacy->special_tokens) {
+      std::optional<std::string>* field = key == "bos_token"   ? &t.bos_token
+                                          : key == "eos_token" ? &t.eos_token
+                                          : key == "unk_token" ? &t.unk_token
+                                          : key == "sep_token" ? &t.sep_token
+                                          : key == "pad_token" ? &t.pad_token
+                                          : key == "cls_token" ? &t.cls_token
+                                                               : &t.mask_token;
+      if (!*field) *field = value;
+    }
+    if (t.additional_special_tokens.empty()) t.additional_special_tokens = legacy->additional_special_tokens;
+    if (t.tokenizer_class.empty()) t.tokenizer_class = legacy->tokenizer_class;
+  }
   auto get_bool = [&](const char* k) -> std::optional<bool> {
     if (!config.contains(k) || config[k].is_null()) return std::nullopt;
     TFM_CHECK(config[k].is_boolean(), "[tokenizers] tokenizer_config.json: ", k, ": expected a boolean");

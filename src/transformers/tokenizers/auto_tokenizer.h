@@ -116,8 +116,18 @@ class AutoTokenizer {
 // transformers' clean_up_tokenization (" ." → "." etc.).
 std::string clean_up_tokenization(std::string s);
 
-// Legacy ("slow") files converted to a tokenizer.json text as transformers' converters do.
+// Legacy ("slow") files converted as transformers does for a folder without tokenizer.json
+// (convert_slow_tokenizer.py, then PreTrainedTokenizerFast's added/special tokens): vocab.txt
+// (BERT family), vocab.json + merges.txt (GPT-2, RoBERTa families), sentencepiece tokenizer.model /
+// spiece.model / sentencepiece.bpe.model (Llama-style BPE, ALBERT, T5, XLM-R, other Unigram).
+struct LegacyConversion {
+  std::string tokenizer_json;   // what the converter would save as tokenizer.json
+  std::string tokenizer_class;  // the slow class that chose the converter, e.g. "BertTokenizer"
+  // Special tokens as the slow class resolves them (files, then the class defaults).
+  std::map<std::string, std::string> special_tokens;  // "bos_token" ... "mask_token"
+  std::vector<std::string> additional_special_tokens;
+};
 // `config` is tokenizer_config.json's text ("{}" when absent). Throws when the folder has none.
-std::string convert_legacy_tokenizer(const std::filesystem::path& folder, const std::string& config);
+LegacyConversion convert_legacy_tokenizer(const std::filesystem::path& folder, const std::string& config);
 
 }  // namespace transformers::tok
