@@ -5,6 +5,7 @@
 
 namespace transformers::cli {
 
+int cmd_chat(int argc, char** argv);
 int cmd_chat_template(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
 int cmd_download(int argc, char** argv);

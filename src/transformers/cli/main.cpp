@@ -18,6 +18,7 @@ struct Verb {
 // The one table of verbs (keep sorted by name).
 constexpr Verb kVerbs[] = {
     {"bench", transformers::cli::cmd_bench, "prefill/decode speed and memory (a model, or --config for random weights)"},
+    {"chat", transformers::cli::cmd_chat, "chat with a model (its chat template, streamed replies, /clear /save /exit)"},
     {"chat-template", transformers::cli::cmd_chat_template, "render JSONL conversations with a model's chat template"},
     {"download", transformers::cli::cmd_download, "download a Hub repo into the Hugging Face cache, print its folder"},
     {"env", transformers::cli::cmd_env, "print version, build flags, SIMD level, BLAS, threads, cache dir"},

@@ -1,0 +1,86 @@
+// transformers chat with stdin not a terminal: turns read line by line, the reply equals greedy
+// generation on the chat-template prompt, /save writes the conversation, /clear forgets it.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "support/fixtures.h"
+#include "transformers/generation/utils.h"
+#include "transformers/io/json.h"
+#include "transformers/models/auto/modeling_auto.h"
+#include "transformers/tokenizers/auto_tokenizer.h"
+
+using namespace transformers;
+using transformers::testing::shared_path;
+using transformers::testing::temp_dir;
+
+namespace {
+std::string run_with_stdin(const std::string& args, const std::string& input, int* code) {
+  auto dir = temp_dir("chat_stdin");
+  std::ofstream(dir / "in.txt") << input;
+  std::string cmd = std::string(TFM_CLI_PATH) + " " + args + " < " + (dir / "in.txt").string() + " 2>&1";
+  std::string out;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf{};
+  while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+  int status = pclose(pipe);
+  *code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+// stories260K plus a minimal chat template.
+std::filesystem::path chat_model_dir() {
+  auto dir = temp_dir("chat_model");
+  auto src = shared_path("models/stories260K");
+  for (const char* f : {"config.json", "model.safetensors", "generation_config.json", "tokenizer.json"})
+    std::filesystem::create_symlink(src / f, dir / f);
+  nlohmann::json config = io::read_json(src / "tokenizer_config.json");
+  config["chat_template"] =
+      "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
+      "{% if add_generation_prompt %}assistant:{% endif %}";
+  io::write_json(dir / "tokenizer_config.json", config);
+  return dir;
+}
+}  // namespace
+
+TEST(ChatCliTest, ScriptedConversation) {
+  TFM_SKIP_WITHOUT_SHARED();
+  auto dir = chat_model_dir();
+  auto saved = temp_dir("chat_saved") / "conversation.json";
+  int code = 0;
+  std::string out = run_with_stdin("chat " + dir.string() + " --max-new-tokens 8",
+                                   "Once upon a time\n/save " + saved.string() + "\n/clear\n/exit\n", &code);
+  ASSERT_EQ(code, 0) << out;
+
+  // Expected reply: greedy generation on the rendered prompt, decoded without the prompt.
+  auto tokenizer = tok::AutoTokenizer::from_pretrained(dir);
+  auto model = models::AutoModelForCausalLM::from_pretrained(dir);
+  std::vector<int32_t> ids = tokenizer.encode_ids("user: Once upon a time\nassistant:", false);
+  std::vector<int64_t> ids64(ids.begin(), ids.end());
+  generation::GenerationConfig config = generation::GenerationConfig::from_model_dir(dir, model->config());
+  config.max_new_tokens = 8;
+  auto seq = generation::generate(*model, Tensor::from_vector(ids64, {1, int64_t(ids64.size())}), Tensor(), config)
+                 .sequences[0];
+  std::string reply = tokenizer.decode(std::vector<int32_t>(seq.begin() + int64_t(ids.size()), seq.end()), true);
+  EXPECT_NE(out.find(reply), std::string::npos) << out << "\nexpected reply: " << reply;
+
+  nlohmann::json conversation = io::read_json(saved);
+  ASSERT_EQ(conversation.size(), 2u);
+  EXPECT_EQ(conversation[0]["role"], "user");
+  EXPECT_EQ(conversation[0]["content"], "Once upon a time");
+  EXPECT_EQ(conversation[1]["role"], "assistant");
+  EXPECT_EQ(conversation[1]["content"], reply);
+  EXPECT_NE(out.find("(conversation cleared)"), std::string::npos);
+}
+
+TEST(ChatCliTest, ModelWithoutChatTemplateFailsClearly) {
+  TFM_SKIP_WITHOUT_SHARED();
+  int code = 0;
+  std::string out = run_with_stdin("chat " + shared_path("models/stories260K").string(), "hello\n", &code);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("no chat template"), std::string::npos) << out;
+}
