@@ -1,6 +1,7 @@
 #include "transformers/core/runtime.h"
 
 #include <cblas.h>
+#include <cpuid.h>
 #include <omp.h>
 
 #include <atomic>
@@ -8,12 +9,18 @@
 namespace transformers::runtime {
 
 namespace {
+// CPUID directly (clang's __builtin_cpu_supports has no "f16c"): AVX2 (leaf 7 EBX bit 5), FMA
+// (leaf 1 ECX bit 12), F16C (leaf 1 ECX bit 29), and the OS saving YMM state (OSXSAVE + XCR0).
 SimdLevel detect() {
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-      __builtin_cpu_supports("f16c"))
-    return SimdLevel::Avx2;
-  return SimdLevel::Scalar;
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return SimdLevel::Scalar;
+  const bool fma = c & (1u << 12), f16c = c & (1u << 29), osxsave = c & (1u << 27);
+  if (!fma || !f16c || !osxsave) return SimdLevel::Scalar;
+  unsigned xcr0_lo = 0, xcr0_hi = 0;
+  __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+  if ((xcr0_lo & 0x6u) != 0x6u) return SimdLevel::Scalar;  // XMM and YMM state enabled
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return SimdLevel::Scalar;
+  return (b & (1u << 5)) ? SimdLevel::Avx2 : SimdLevel::Scalar;
 }
 std::atomic<SimdLevel>& level_slot() {
   static std::atomic<SimdLevel> level{detect()};
