@@ -25,10 +25,13 @@ struct JsonDocument::Impl {
   std::string name;
 };
 
-JsonDocument::JsonDocument(std::string_view text, std::string name) : impl_(std::make_unique<Impl>()) {
+JsonDocument::JsonDocument(std::string_view text, std::string name) : JsonDocument(text, std::move(name), false) {}
+
+JsonDocument::JsonDocument(std::string_view text, std::string name, bool padded) : impl_(std::make_unique<Impl>()) {
+  static_assert(kPadding >= simdjson::SIMDJSON_PADDING);
   impl_->name = std::move(name);
-  simdjson::padded_string padded(text);
-  auto r = impl_->parser.parse(padded);
+  // Without padding simdjson parses a padded copy (realloc_if_needed).
+  auto r = impl_->parser.parse(text.data(), text.size(), !padded);
   if (r.error()) {
     throw Error(detail::concat("[tokenizers] ", impl_->name, ": invalid JSON (",
                                simdjson::error_message(r.error()), ")"));

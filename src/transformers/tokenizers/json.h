@@ -58,8 +58,12 @@ class Json {
 // Owns the parsed document; Json views are valid while it lives.
 class JsonDocument {
  public:
-  // `name` prefixes error messages (e.g. "tokenizer.json").
+  // `name` prefixes error messages (e.g. "tokenizer.json"). Parses a padded copy of `text`.
   JsonDocument(std::string_view text, std::string name);
+  // Parses `text` in place: it must have kPadding readable bytes after its end (e.g. a
+  // std::string with that much spare capacity), which saves copying a large file once more.
+  static constexpr size_t kPadding = 64;
+  JsonDocument(std::string_view text, std::string name, bool padded);
   ~JsonDocument();
   JsonDocument(const JsonDocument&) = delete;
   JsonDocument& operator=(const JsonDocument&) = delete;

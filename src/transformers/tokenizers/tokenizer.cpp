@@ -47,7 +47,7 @@ Tokenizer Tokenizer::from_file(const std::filesystem::path& path) {
   TFM_CHECK(in, "[tokenizers] cannot open ", path.string());
   std::string text(static_cast<size_t>(std::filesystem::file_size(path)), '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  return from_json(text, path.filename().string());
+  return from_owned_json(std::move(text), path.filename().string());
 }
 
 namespace {
@@ -64,10 +64,17 @@ AddedToken parse_added_token(const Json& j) {
 }  // namespace
 
 Tokenizer Tokenizer::from_json(std::string_view json, const std::string& name) {
+  return from_owned_json(std::string(json), name);
+}
+
+Tokenizer Tokenizer::from_owned_json(std::string&& json, const std::string& name) {
   Tokenizer tk;
   Impl& im = *tk.impl_;
-  im.json_text = std::string(json);
-  JsonDocument doc(json, name);
+  // The text stays as the source of to_json(); parsing it in place (spare capacity as simdjson's
+  // padding) saves a copy of a file that can be tens of MB.
+  im.json_text = std::move(json);
+  im.json_text.reserve(im.json_text.size() + JsonDocument::kPadding);
+  JsonDocument doc(im.json_text, name, true);
   Json root = doc.root();
   if (!root.is_object()) root.fail("expected a JSON object");
   if (auto n = root.get("normalizer")) im.normalizer = make_normalizer(*n);

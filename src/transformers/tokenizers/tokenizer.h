@@ -109,6 +109,8 @@ class Tokenizer {
 
  private:
   Tokenizer();
+  // from_json taking ownership of the text (kept for to_json) without copying it.
+  static Tokenizer from_owned_json(std::string&& json, const std::string& name);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -23,6 +23,31 @@ void VocabModel::add(std::string_view token, uint32_t id) {
   has_[id] = true;
 }
 
+void VocabModel::add_all(const std::vector<std::pair<std::string_view, uint32_t>>& entries) {
+  uint32_t max_id = 0;
+  size_t bytes = 0;
+  std::vector<uint64_t> hashes(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    max_id = std::max(max_id, entries[i].second);
+    bytes += entries[i].first.size();
+    hashes[i] = StringIdMap::hash(entries[i].first);
+  }
+  vocab_.reserve(vocab_.size() + entries.size());
+  vocab_.reserve_bytes(bytes);
+  if (!entries.empty() && max_id >= vocab_r_.size()) {
+    vocab_r_.resize(static_cast<size_t>(max_id) + 1);
+    has_.resize(static_cast<size_t>(max_id) + 1, false);
+  }
+  constexpr size_t kAhead = 16;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i + kAhead < entries.size()) vocab_.prefetch(hashes[i + kAhead]);
+    auto [token, id] = entries[i];
+    vocab_.set_hashed(token, hashes[i], id);
+    vocab_r_[id] = std::string(token);
+    has_[id] = true;
+  }
+}
+
 namespace {
 std::atomic<uint64_t> g_next_uid{1};
 
@@ -81,13 +106,15 @@ BpeModel::BpeModel(const Json& j) {
   opt_.byte_fallback = j.bool_or("byte_fallback", false);
   opt_.ignore_merges = j.bool_or("ignore_merges", false);
   Json v = j.at("vocab");
-  vocab_.reserve(v.size());
+  std::vector<std::pair<std::string_view, uint32_t>> entries;
+  entries.reserve(v.size());
   v.for_each_field([&](std::string_view key, const Json& id) {
     if (!id.is_number()) v.fail(detail::concat("['", key, "']: expected an integer id"));
     int64_t x = id.integer();
     if (x < 0 || x > INT32_MAX) v.fail(detail::concat("['", key, "']: id ", x, " out of range"));
-    add(key, static_cast<uint32_t>(x));
+    entries.emplace_back(key, static_cast<uint32_t>(x));
   });
+  add_all(entries);
   Json m = j.at("merges");
   std::vector<std::pair<std::string_view, std::string_view>> pairs(m.size());
   m.for_each_item([&](size_t i, const Json& e) {
@@ -115,30 +142,47 @@ BpeModel::BpeModel(const Json& j) {
   finish_init();
 }
 
+// Note [Prefetched loading]: resolving the 515k merges of a large tokenizer.json means 1.5M
+// vocabulary lookups and 515k inserts into tables of tens of MB, almost each one a cache miss.
+// Lookups go in groups: hash every key of the group and prefetch its first slot, then resolve
+// them, so the misses overlap instead of queueing; inserts prefetch a few merges ahead. The
+// lookups also run on a few threads (each on its own contiguous range); inserts stay serial in
+// rank order so that a repeated pair keeps the later rank, as HF's map insertion does.
 void BpeModel::add_merges(const std::vector<std::pair<std::string_view, std::string_view>>& pairs) {
-  // Resolving 500k merges is hash-lookup (memory latency) bound: do it on several threads, then
-  // insert serially in rank order so repeated pairs keep the later rank.
   struct Resolved {
     uint32_t a, b, merged;
   };
+  constexpr size_t kGroup = 16;
   std::vector<Resolved> res(pairs.size());
-  std::vector<int64_t> bad(8, -1);
   size_t nt = pairs.size() < 50000 ? 1 : std::min<size_t>(4, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<int64_t> bad(nt, -1);  // first unresolvable merge of each thread's range
   auto work = [&](size_t t) {
-    std::string merged;
     const std::string& p = opt_.continuing_subword_prefix;
-    for (size_t i = t; i < pairs.size(); i += nt) {
-      auto [a, b] = pairs[i];
-      const uint32_t* ia = vocab_.find(a);
-      const uint32_t* ib = vocab_.find(b);
-      merged.assign(a);
-      merged += !p.empty() && b.substr(0, p.size()) == p ? b.substr(p.size()) : b;
-      const uint32_t* im = vocab_.find(merged);
-      if (!ia || !ib || !im) {
-        bad[t] = static_cast<int64_t>(i);
-        return;
+    std::string merged[kGroup];
+    uint64_t h[kGroup][3];
+    size_t begin = pairs.size() * t / nt, end = pairs.size() * (t + 1) / nt;
+    for (size_t g = begin; g < end; g += kGroup) {
+      size_t n = std::min(kGroup, end - g);
+      for (size_t k = 0; k < n; ++k) {
+        auto [a, b] = pairs[g + k];
+        merged[k].assign(a);
+        merged[k] += !p.empty() && b.substr(0, p.size()) == p ? b.substr(p.size()) : b;
+        h[k][0] = StringIdMap::hash(a);
+        h[k][1] = StringIdMap::hash(b);
+        h[k][2] = StringIdMap::hash(merged[k]);
+        for (uint64_t x : h[k]) vocab_.prefetch(x);
       }
-      res[i] = {*ia, *ib, *im};
+      for (size_t k = 0; k < n; ++k) {
+        auto [a, b] = pairs[g + k];
+        const uint32_t* ia = vocab_.find_hashed(a, h[k][0]);
+        const uint32_t* ib = vocab_.find_hashed(b, h[k][1]);
+        const uint32_t* im = vocab_.find_hashed(merged[k], h[k][2]);
+        if (!ia || !ib || !im) {
+          bad[t] = static_cast<int64_t>(g + k);
+          return;
+        }
+        res[g + k] = {*ia, *ib, *im};
+      }
     }
   };
   std::vector<std::thread> threads;
@@ -148,7 +192,11 @@ void BpeModel::add_merges(const std::vector<std::pair<std::string_view, std::str
   for (int64_t b : bad)
     if (b >= 0) add_merge(pairs[b].first, pairs[b].second, static_cast<uint32_t>(b));  // throws, naming it
   merges_.reserve(pairs.size());
-  for (size_t i = 0; i < res.size(); ++i) merges_.set(res[i].a, res[i].b, {static_cast<uint32_t>(i), res[i].merged});
+  constexpr size_t kAhead = 16;
+  for (size_t i = 0; i < res.size(); ++i) {
+    if (i + kAhead < res.size()) merges_.prefetch(res[i + kAhead].a, res[i + kAhead].b);
+    merges_.set(res[i].a, res[i].b, {static_cast<uint32_t>(i), res[i].merged});
+  }
 }
 
 void BpeModel::finish_init() {

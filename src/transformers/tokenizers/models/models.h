@@ -25,6 +25,8 @@ class VocabModel : public Model {
 
  protected:
   void add(std::string_view token, uint32_t id);
+  // Many at once, prefetching ahead (Note [Prefetched loading] in bpe.cpp); later entries win.
+  void add_all(const std::vector<std::pair<std::string_view, uint32_t>>& entries);
   StringIdMap vocab_;
   std::vector<std::string> vocab_r_;
   std::vector<bool> has_;

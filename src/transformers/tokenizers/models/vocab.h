@@ -35,10 +35,11 @@ class StringIdMap {
     while (cap < n * 2) cap <<= 1;
     if (cap > slots_.size()) rehash(cap);
   }
+  void reserve_bytes(size_t n) { arena_.reserve(arena_.size() + n); }
   // Inserts or overwrites.
-  void set(std::string_view key, uint32_t id) {
+  void set(std::string_view key, uint32_t id) { set_hashed(key, hash_bytes(key.data(), key.size()), id); }
+  void set_hashed(std::string_view key, uint64_t h, uint32_t id) {
     if ((count_ + 1) * 2 > slots_.size()) rehash(slots_.empty() ? 16 : slots_.size() * 2);
-    uint64_t h = hash_bytes(key.data(), key.size());
     size_t i = h & (slots_.size() - 1);
     while (slots_[i].len != kEmpty) {
       if (slots_[i].hash == h && key_of(slots_[i]) == key) {
@@ -51,9 +52,15 @@ class StringIdMap {
     arena_.append(key);
     ++count_;
   }
-  const uint32_t* find(std::string_view key) const {
+  const uint32_t* find(std::string_view key) const { return find_hashed(key, hash_bytes(key.data(), key.size())); }
+  // Batched lookups (Note [Prefetched loading]): hash a group of keys, prefetch their first
+  // slots, then find them — the slot reads then overlap instead of waiting one after the other.
+  static uint64_t hash(std::string_view key) { return hash_bytes(key.data(), key.size()); }
+  void prefetch(uint64_t h) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+  }
+  const uint32_t* find_hashed(std::string_view key, uint64_t h) const {
     if (slots_.empty()) return nullptr;
-    uint64_t h = hash_bytes(key.data(), key.size());
     size_t i = h & (slots_.size() - 1);
     while (slots_[i].len != kEmpty) {
       if (slots_[i].hash == h && key_of(slots_[i]) == key) return &slots_[i].id;
@@ -90,7 +97,8 @@ class StringIdMap {
   size_t count_ = 0;
 };
 
-// (left id, right id) → (rank, merged id).
+// (left id, right id) → (rank, merged id). Key and value share one 16-byte slot, so a lookup
+// touches one cache line (the merge loop and loading are bound by these reads).
 class PairMap {
  public:
   struct Value {
@@ -99,26 +107,28 @@ class PairMap {
   void reserve(size_t n) {
     size_t cap = 16;
     while (cap < n * 2) cap <<= 1;
-    keys_.assign(cap, kEmpty);
-    vals_.assign(cap, Value{});
+    slots_.assign(cap, Slot{});
     count_ = 0;
   }
   void set(uint32_t a, uint32_t b, Value v) {
-    if ((count_ + 1) * 2 > keys_.size()) grow();
+    if ((count_ + 1) * 2 > slots_.size()) grow();
     uint64_t k = key(a, b);
-    size_t i = mix(k) & (keys_.size() - 1);
-    while (keys_[i] != kEmpty && keys_[i] != k) i = (i + 1) & (keys_.size() - 1);
-    if (keys_[i] == kEmpty) ++count_;
-    keys_[i] = k;
-    vals_[i] = v;
+    size_t i = mix(k) & (slots_.size() - 1);
+    while (slots_[i].key != kEmpty && slots_[i].key != k) i = (i + 1) & (slots_.size() - 1);
+    if (slots_[i].key == kEmpty) ++count_;
+    slots_[i] = Slot{k, v};
+  }
+  // Prefetches the slot (a, b) starts probing at, for batched inserts (see StringIdMap).
+  void prefetch(uint32_t a, uint32_t b) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[mix(key(a, b)) & (slots_.size() - 1)]);
   }
   const Value* find(uint32_t a, uint32_t b) const {
-    if (keys_.empty()) return nullptr;
+    if (slots_.empty()) return nullptr;
     uint64_t k = key(a, b);
-    size_t i = mix(k) & (keys_.size() - 1);
-    while (keys_[i] != kEmpty) {
-      if (keys_[i] == k) return &vals_[i];
-      i = (i + 1) & (keys_.size() - 1);
+    size_t i = mix(k) & (slots_.size() - 1);
+    while (slots_[i].key != kEmpty) {
+      if (slots_[i].key == k) return &slots_[i].value;
+      i = (i + 1) & (slots_.size() - 1);
     }
     return nullptr;
   }
@@ -126,6 +136,10 @@ class PairMap {
 
  private:
   static constexpr uint64_t kEmpty = UINT64_MAX;
+  struct Slot {
+    uint64_t key = kEmpty;
+    Value value{};
+  };
   static uint64_t key(uint32_t a, uint32_t b) { return (static_cast<uint64_t>(a) << 32) | b; }
   static uint64_t mix(uint64_t k) {
     k ^= k >> 33;
@@ -134,14 +148,12 @@ class PairMap {
     return k;
   }
   void grow() {
-    std::vector<uint64_t> ok = std::move(keys_);
-    std::vector<Value> ov = std::move(vals_);
-    reserve(ok.empty() ? 16 : ok.size());
-    for (size_t i = 0; i < ok.size(); ++i)
-      if (ok[i] != kEmpty) set(static_cast<uint32_t>(ok[i] >> 32), static_cast<uint32_t>(ok[i]), ov[i]);
+    std::vector<Slot> old = std::move(slots_);
+    reserve(old.empty() ? 16 : old.size());
+    for (const Slot& s : old)
+      if (s.key != kEmpty) set(static_cast<uint32_t>(s.key >> 32), static_cast<uint32_t>(s.key), s.value);
   }
-  std::vector<uint64_t> keys_;
-  std::vector<Value> vals_;
+  std::vector<Slot> slots_;
   size_t count_ = 0;
 };
 

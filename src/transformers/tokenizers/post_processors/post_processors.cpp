@@ -27,14 +27,6 @@ Encoding special_encoding(const std::vector<uint32_t>& ids, const std::vector<st
 
 void set_type_ids(Encoding& e, int32_t t) { e.type_ids.assign(e.ids.size(), t); }
 
-void merge_into_one(std::vector<Encoding>& encs) {
-  if (encs.size() <= 1) return;
-  Encoding all;
-  for (auto& e : encs) all.append(e);
-  encs.clear();
-  encs.push_back(std::move(all));
-}
-
 // Byte-level offset trimming: leading/trailing spaces (Ġ or whitespace) leave the offsets.
 void trim_offsets(Encoding& e, bool add_prefix_space) {
   const char32_t space = unicode::byte_to_char()[' '];
