@@ -68,51 +68,6 @@ void BertPreTokenizer::pre_tokenize(std::vector<Split>& splits) const {
   });
 }
 
-namespace {
-// Scripts by PCRE2 property; Hiragana, Katakana and Hangul count as Han (HF `fixed_script`).
-const char* const kScripts[] = {
-    "Latin",   "Greek",     "Cyrillic",  "Armenian", "Hebrew",   "Arabic",   "Syriac",
-    "Thaana",  "Devanagari", "Bengali",  "Gurmukhi", "Gujarati", "Oriya",    "Tamil",
-    "Telugu",  "Kannada",   "Malayalam", "Sinhala",  "Thai",     "Lao",      "Tibetan",
-    "Myanmar", "Georgian",  "Ethiopic",  "Cherokee", "Khmer",    "Mongolian", "Bopomofo",
-    "Yi",      "Inherited", "Common"};
-int script_of(char32_t c) {
-  if (c == 0x30FC) return 100;  // KATAKANA-HIRAGANA PROLONGED SOUND MARK counts as Han
-  if (c == ' ') return -1;      // "Any": never starts a new piece
-  static const std::vector<Regex> res = [] {
-    std::vector<Regex> v;
-    v.emplace_back(R"(^[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}])");
-    for (const char* s : kScripts) v.emplace_back(std::string("^\\p{") + s + "}");
-    return v;
-  }();
-  std::string buf;
-  unicode::append_utf8(buf, c);
-  size_t a, b;
-  if (res[0].find(buf, 0, a, b)) return 100;
-  for (size_t k = 1; k < res.size(); ++k)
-    if (res[k].find(buf, 0, a, b)) return static_cast<int>(k);
-  return 99;  // a script outside the list above
-}
-}  // namespace
-
-void UnicodeScriptsPreTokenizer::pre_tokenize(std::vector<Split>& splits) const {
-  split_pieces(splits, [&](NormalizedString&& ns, std::vector<NormalizedString>& out) {
-    const std::string& s = ns.get();
-    std::vector<size_t> cuts;
-    int last = -2;  // none yet
-    size_t i = 0;
-    while (i < s.size()) {
-      size_t start = i;
-      int sc = script_of(unicode::decode(s, i));
-      if (sc != -1 && last != -1 && last != sc) cuts.push_back(start);
-      if (sc != -1) last = sc;
-    }
-    cuts.push_back(s.size());
-    for (size_t k = 0; k + 1 < cuts.size(); ++k)
-      if (cuts[k + 1] > cuts[k]) out.push_back(ns.slice(cuts[k], cuts[k + 1]));
-  });
-}
-
 void SequencePreTokenizer::pre_tokenize(std::vector<Split>& splits) const {
   for (const auto& p : items_) {
     // A step after ByteLevel sees the mapped characters (Note [Lazy byte-level]).

@@ -1,5 +1,6 @@
 #pragma once
 // Pre-tokenizers of tokenizer.json ("pre_tokenizer"), one class per "type".
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,6 +54,8 @@ class UnicodeScriptsPreTokenizer : public PreTokenizer {
  public:
   void pre_tokenize(std::vector<Split>& splits) const override;
 };
+// The script id UnicodeScripts gives `c` (unicode_scripts_table.h; 0 = Any).
+uint8_t unicode_script(char32_t c);
 
 class SequencePreTokenizer : public PreTokenizer {
  public:
