@@ -122,3 +122,46 @@ TEST(GenerateTest, RejectsBadInputs) {
   EXPECT_THROW(generation::generate(*model, Tensor::from_vector(std::vector<int64_t>{1}, {1, 1}), Tensor(), config),
                Error);
 }
+
+TEST(AssistedGenerationTest, PromptLookupAndDraftModelGiveTheGreedyResult) {
+  TFM_SKIP_WITHOUT_SHARED();
+  auto dir = shared_path("models/stories260K");
+  auto model = models::AutoModelForCausalLM::from_pretrained(dir);
+  generation::GenerationConfig greedy = generation::GenerationConfig::from_model_dir(dir, model->config());
+  greedy.max_new_tokens = 40;
+  nlohmann::json ref = io::read_json(dir / "reference.json");
+  for (const auto& c : ref["generate"]) {
+    std::vector<int64_t> prompt = c["prompt_ids"].get<std::vector<int64_t>>();
+    Tensor ids = Tensor::from_vector(prompt, {1, int64_t(prompt.size())});
+    auto expected = generation::generate(*model, ids, Tensor(), greedy).sequences;
+    generation::GenerationConfig lookup = greedy;
+    lookup.prompt_lookup_num_tokens = 3;
+    std::vector<int64_t> streamed;
+    auto got = generation::generate(*model, ids, Tensor(), lookup,
+                                    [&](const std::vector<int64_t>& t) { streamed.push_back(t[0]); });
+    EXPECT_EQ(got.sequences, expected);
+    EXPECT_EQ(streamed, std::vector<int64_t>(expected[0].begin() + int64_t(prompt.size()), expected[0].end()));
+  }
+  // A draft model that disagrees often (the fixture llama has another vocabulary size: rejected).
+  auto other = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama"));
+  Tensor ids = Tensor::from_vector(std::vector<int64_t>{1, 403, 407, 261, 378}, {1, 5});
+  EXPECT_THROW(generation::generate(*model, ids, Tensor(), greedy, nullptr, other.get()), Error);
+}
+
+TEST(AssistedGenerationTest, DraftModelVerificationMatchesGreedy) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // Two different random models with the same vocabulary: the draft's proposals are mostly
+  // rejected, and the target's greedy output must come out unchanged.
+  auto target = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama"));
+  auto draft = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama_rope_llama3"));
+  ASSERT_EQ(target->vocab_size(), draft->vocab_size());
+  generation::GenerationConfig config =
+      generation::GenerationConfig::from_model_dir(shared_path("fixtures/models/llama"), target->config());
+  config.max_new_tokens = 20;
+  config.num_assistant_tokens = 4;
+  Tensor ids = Tensor::from_vector(std::vector<int64_t>{1, 159, 216, 93, 113, 184, 30}, {1, 7});
+  auto expected = generation::generate(*target, ids, Tensor(), config).sequences;
+  EXPECT_EQ(generation::generate(*target, ids, Tensor(), config, nullptr, draft.get()).sequences, expected);
+  // The target as its own draft: every proposal is accepted.
+  EXPECT_EQ(generation::generate(*target, ids, Tensor(), config, nullptr, target.get()).sequences, expected);
+}

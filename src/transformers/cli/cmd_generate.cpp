@@ -17,7 +17,8 @@ int cmd_generate(int argc, char** argv) {
                "generation_config.json is applied first; flags override it.",
                "transformers generate"};
   std::string model, inputs, dtype = "float32", revision = "main";
-  std::optional<int64_t> max_new_tokens, num_beams, pad_token_id, top_k, seed, num_return_sequences;
+  std::optional<int64_t> max_new_tokens, num_beams, pad_token_id, top_k, seed, num_return_sequences,
+      prompt_lookup_num_tokens;
   std::optional<double> temperature, top_p, repetition_penalty, length_penalty;
   bool no_cache = false, do_sample = false;
   app.add_option("model", model, "model folder or Hub id")->required();
@@ -30,6 +31,8 @@ int cmd_generate(int argc, char** argv) {
   app.add_flag("--no-cache", no_cache, "recompute the whole sequence each step (use_cache=False)");
   app.add_flag("--do-sample", do_sample, "multinomial sampling instead of greedy search");
   app.add_option("--seed", seed, "random seed for sampling");
+  app.add_option("--prompt-lookup-num-tokens", prompt_lookup_num_tokens,
+                 "assisted decoding by prompt lookup (greedy; same output, fewer forward passes)");
   app.add_option("--temperature", temperature);
   app.add_option("--top-k", top_k);
   app.add_option("--top-p", top_p);
@@ -52,6 +55,7 @@ int cmd_generate(int argc, char** argv) {
   if (do_sample) config.do_sample = true;
   if (seed) config.seed = uint64_t(*seed);
   if (temperature) config.temperature = *temperature;
+  if (prompt_lookup_num_tokens) config.prompt_lookup_num_tokens = *prompt_lookup_num_tokens;
   if (top_k) config.top_k = *top_k;
   if (top_p) config.top_p = *top_p;
   if (repetition_penalty) config.repetition_penalty = *repetition_penalty;

@@ -56,6 +56,9 @@ GenerationConfig GenerationConfig::from_model_dir(const std::filesystem::path& m
   }
   g.num_return_sequences = r.get_int("num_return_sequences", g.num_return_sequences);
   g.use_cache = r.get_bool("use_cache", g.use_cache);
+  g.prompt_lookup_num_tokens = r.get_optional_int("prompt_lookup_num_tokens");
+  g.max_matching_ngram_size = r.get_int("max_matching_ngram_size", g.max_matching_ngram_size);
+  g.num_assistant_tokens = r.get_int("num_assistant_tokens", g.num_assistant_tokens);
   if (r.has("pad_token_id")) g.pad_token_id = r.get_int("pad_token_id", 0);
   if (r.has("bos_token_id")) g.bos_token_id = r.get_int("bos_token_id", 0);
   if (r.has("eos_token_id")) g.eos_token_id = r.get_int_list("eos_token_id");
@@ -77,6 +80,9 @@ void GenerationConfig::validate() const {
   TFM_CHECK(epsilon_cutoff >= 0 && epsilon_cutoff < 1, "[generate] epsilon_cutoff must be in [0, 1), got ", epsilon_cutoff);
   TFM_CHECK(eta_cutoff >= 0 && eta_cutoff < 1, "[generate] eta_cutoff must be in [0, 1), got ", eta_cutoff);
   TFM_CHECK(no_repeat_ngram_size >= 0, "[generate] no_repeat_ngram_size must be >= 0");
+  TFM_CHECK(!prompt_lookup_num_tokens || *prompt_lookup_num_tokens > 0, "[generate] prompt_lookup_num_tokens must be > 0");
+  TFM_CHECK(max_matching_ngram_size > 0, "[generate] max_matching_ngram_size must be > 0");
+  TFM_CHECK(num_assistant_tokens > 0, "[generate] num_assistant_tokens must be > 0");
 }
 
 }  // namespace transformers::generation

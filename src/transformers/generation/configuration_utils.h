@@ -32,6 +32,12 @@ struct GenerationConfig {
   bool early_stopping = false;
   int64_t num_return_sequences = 1;
   bool use_cache = true;
+  // Assisted decoding (greedy only; the output is identical to greedy search):
+  // prompt lookup proposes the continuation of an earlier match of the last n-gram...
+  std::optional<int64_t> prompt_lookup_num_tokens;
+  int64_t max_matching_ngram_size = 2;
+  // ...or a draft model (generate()'s assistant_model) proposes num_assistant_tokens tokens.
+  int64_t num_assistant_tokens = 20;
   std::optional<int64_t> pad_token_id, bos_token_id;
   std::vector<int64_t> eos_token_id;
   std::optional<uint64_t> seed;

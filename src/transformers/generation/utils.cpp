@@ -289,14 +289,123 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
   return out;
 }
 
+
+// ---------------------------------------------------------------- assisted decoding
+
+// Prompt lookup (HF's PromptLookupCandidateGenerator): up to num_tokens tokens that followed the
+// first earlier occurrence of the sequence's last n-gram, n from max_matching_ngram_size down to 1.
+std::vector<int64_t> prompt_lookup_candidates(const std::vector<int64_t>& ids, int64_t max_ngram, int64_t num_tokens,
+                                              int64_t budget) {
+  const int64_t len = int64_t(ids.size());
+  for (int64_t n = std::min(max_ngram, len - 1); n >= 1; --n) {
+    for (int64_t start = 0; start + n < len; ++start) {
+      if (!std::equal(ids.begin() + start, ids.begin() + start + n, ids.end() - n)) continue;
+      const int64_t from = start + n, to = std::min({from + num_tokens, len, from + budget});
+      if (to > from) return std::vector<int64_t>(ids.begin() + from, ids.begin() + to);
+    }
+  }
+  return {};
+}
+
+// A draft model's greedy continuation; its cache keeps what stays valid between calls.
+class DraftProposer {
+ public:
+  explicit DraftProposer(models::CausalLM& draft) : draft_(draft), cache_(draft.make_cache()) {}
+
+  std::vector<int64_t> propose(const std::vector<int64_t>& ids, int64_t n) {
+    // Entries past len - 1 belong to rejected candidates (or the token not yet seen).
+    cache_->crop(std::min<int64_t>(cache_->seq_length(), int64_t(ids.size()) - 1));
+    std::vector<int64_t> seq = ids;
+    std::vector<int64_t> out;
+    for (int64_t i = 0; i < n; ++i) {
+      Rows rows{seq}, mask{std::vector<int64_t>(seq.size(), 1)};
+      const int64_t token = argmax(next_token_logits(draft_, cache_.get(), rows, mask)[0]);
+      out.push_back(token);
+      seq.push_back(token);
+    }
+    return out;
+  }
+
+ private:
+  models::CausalLM& draft_;
+  std::unique_ptr<nn::KVCache> cache_;
+};
+
+GenerateOutput assisted_greedy(models::CausalLM& model, Prompt p, const GenerationConfig& c,
+                               const TokenCallback& on_tokens, models::CausalLM* assistant) {
+  TFM_CHECK(p.ids.size() == 1, "[generate] assisted decoding supports batch size 1, got ", p.ids.size());
+  TFM_CHECK(std::all_of(p.mask[0].begin(), p.mask[0].end(), [](int64_t m) { return m == 1; }),
+            "[generate] assisted decoding does not take padding");
+  TFM_CHECK(c.use_cache, "[generate] assisted decoding needs use_cache");
+  std::vector<int64_t>& ids = p.ids[0];
+  const int64_t prompt_len = int64_t(ids.size());
+  std::unique_ptr<nn::KVCache> cache = model.make_cache();
+  std::unique_ptr<DraftProposer> draft = assistant ? std::make_unique<DraftProposer>(*assistant) : nullptr;
+  const LogitsProcessorList processors = make_logits_processors(c, prompt_len, p.max_length);
+  while (int64_t(ids.size()) < p.max_length) {
+    // Room for the candidates plus the token the model adds itself.
+    const int64_t budget = p.max_length - int64_t(ids.size()) - 1;
+    std::vector<int64_t> candidates;
+    if (budget > 0)
+      candidates = draft ? draft->propose(ids, std::min(c.num_assistant_tokens, budget))
+                         : prompt_lookup_candidates(ids, c.max_matching_ngram_size, *c.prompt_lookup_num_tokens, budget);
+    // One forward over the uncached tokens and the candidates; logits for each candidate slot.
+    const int64_t cached = cache->seq_length();
+    std::vector<int64_t> feed(ids.begin() + cached, ids.end());
+    feed.insert(feed.end(), candidates.begin(), candidates.end());
+    const int64_t total = cached + int64_t(feed.size());
+    models::CausalLMInputs in;
+    in.input_ids = Tensor::from_vector(feed, {1, int64_t(feed.size())});
+    in.position_ids = Tensor::arange(cached, total).unsqueeze(0);
+    in.past_key_values = cache.get();
+    in.logits_to_keep = int64_t(candidates.size()) + 1;
+    Tensor logits = model.forward(in).logits.select(0, 0).to(DType::Float32).contiguous();  // [n + 1, vocab]
+    const int64_t vocab = logits.size(1);
+    std::vector<int64_t> accepted;
+    bool stop = false;
+    for (int64_t i = 0; i <= int64_t(candidates.size()) && !stop; ++i) {
+      const float* row = logits.data<float>() + i * vocab;
+      std::vector<float> scores(row, row + vocab);
+      std::vector<int64_t> prefix = ids;
+      prefix.insert(prefix.end(), accepted.begin(), accepted.end());
+      processors(prefix, scores);
+      const int64_t token = argmax(scores);
+      accepted.push_back(token);
+      stop = is_eos(c, token) || int64_t(ids.size() + accepted.size()) >= p.max_length;
+      if (i < int64_t(candidates.size()) && token != candidates[i]) break;
+    }
+    // The cache holds every candidate; keep the accepted ones (the newest token is not in it).
+    cache->crop(int64_t(ids.size() + accepted.size()) - 1);
+    for (int64_t t : accepted) {
+      ids.push_back(t);
+      if (on_tokens) on_tokens({t});
+    }
+    if (stop) break;
+  }
+  return {p.ids, {}};
+}
 }  // namespace
 
 GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const Tensor& attention_mask,
                         const GenerationConfig& config, const TokenCallback& on_tokens) {
+  return generate(model, input_ids, attention_mask, config, on_tokens, nullptr);
+}
+
+GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const Tensor& attention_mask,
+                        const GenerationConfig& config, const TokenCallback& on_tokens,
+                        models::CausalLM* assistant_model) {
   config.validate();
   autograd::NoGradGuard no_grad;
   Prompt p = prepare(model, input_ids, attention_mask, config);
   if (int64_t(p.ids[0].size()) >= p.max_length) return {p.ids, {}};
+  if (assistant_model || config.prompt_lookup_num_tokens) {
+    TFM_CHECK(!config.do_sample && config.num_beams == 1,
+              "[generate] assisted decoding is implemented for greedy search (do_sample=false, num_beams=1)");
+    if (assistant_model)
+      TFM_CHECK(assistant_model->vocab_size() == model.vocab_size(), "[generate] the assistant's vocabulary (",
+                assistant_model->vocab_size(), ") differs from the model's (", model.vocab_size(), ")");
+    return assisted_greedy(model, std::move(p), config, on_tokens, assistant_model);
+  }
   if (config.num_beams > 1) {
     TFM_CHECK(!config.do_sample, "[generate] beam sampling (num_beams > 1 with do_sample) is not supported yet");
     return beam_search(model, std::move(p), config);

@@ -27,4 +27,12 @@ using TokenCallback = std::function<void(const std::vector<int64_t>& next_tokens
 GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const Tensor& attention_mask,
                         const GenerationConfig& config, const TokenCallback& on_tokens = nullptr);
 
+// Assisted (speculative) greedy decoding: `assistant_model` (a smaller model with the same
+// vocabulary) proposes tokens that `model` verifies in one forward pass; or, without an
+// assistant, prompt lookup when config.prompt_lookup_num_tokens is set. The result is the one
+// greedy search gives. Batch size 1, as Hugging Face requires.
+GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const Tensor& attention_mask,
+                        const GenerationConfig& config, const TokenCallback& on_tokens,
+                        models::CausalLM* assistant_model);
+
 }  // namespace transformers::generation

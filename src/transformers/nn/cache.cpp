@@ -39,6 +39,15 @@ std::pair<Tensor, Tensor> DynamicCache::update(int64_t layer, const Tensor& key,
   return {l.keys.narrow(2, 0, l.length), l.values.narrow(2, 0, l.length)};
 }
 
+void KVCache::crop(int64_t) {
+  throw Error("[cache] this cache cannot be cropped (assisted decoding needs a cache that can rewind)");
+}
+
+void DynamicCache::crop(int64_t length) {
+  TFM_CHECK(length >= 0, "[cache] crop to a negative length");
+  for (Layer& l : layers_) l.length = std::min(l.length, length);
+}
+
 int64_t DynamicCache::seq_length() const { return layers_.empty() ? 0 : layers_[0].length; }
 
 void DynamicCache::reorder(const std::vector<int64_t>& beam_idx) {

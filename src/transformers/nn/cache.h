@@ -18,6 +18,9 @@ class KVCache {
   virtual int64_t seq_length() const = 0;
   // Beam search: row b of the cache becomes old row beam_idx[b].
   virtual void reorder(const std::vector<int64_t>& beam_idx) = 0;
+  // Assisted decoding: forget every token from position `length` on (rejected candidates).
+  // Caches that cannot rewind (rolling windows) throw.
+  virtual void crop(int64_t length);
 };
 
 // Grows as tokens arrive. Storage is preallocated per layer with doubling capacity (or a fixed
@@ -30,6 +33,7 @@ class DynamicCache : public KVCache {
   std::pair<Tensor, Tensor> update(int64_t layer, const Tensor& key, const Tensor& value) override;
   int64_t seq_length() const override;
   void reorder(const std::vector<int64_t>& beam_idx) override;
+  void crop(int64_t length) override;
 
  private:
   struct Layer {
