@@ -219,6 +219,8 @@ TEST(LegacyVocabTxt, BertDefaultsWithoutConfig) {
   EXPECT_EQ(tok.cls_token, "[CLS]");
   EXPECT_EQ(tok.pad_token_id(), 0);
   EXPECT_EQ(tok.decode(Ids{2, 8, 9, 10, 3}, true), "unaffable");
+  // BertTokenizer cleans up tokenization spaces unless tokenizer_config.json says otherwise.
+  EXPECT_TRUE(tok.clean_up_tokenization_spaces);
   // [MASK] is a special added token: matched whole, not lowercased.
   EXPECT_EQ(tok.encode_ids("hello [MASK]", false), (Ids{5, 4}));
 }

@@ -113,7 +113,8 @@ PreTrainedTokenizer AutoTokenizer::from_pretrained(const fs::path& folder) {
   };
   t.add_bos_token = get_bool("add_bos_token");
   t.add_eos_token = get_bool("add_eos_token");
-  t.clean_up_tokenization_spaces = get_bool("clean_up_tokenization_spaces").value_or(false);
+  t.clean_up_tokenization_spaces = get_bool("clean_up_tokenization_spaces")
+                                       .value_or(legacy && legacy->clean_up_tokenization_spaces.value_or(false));
   if (config.contains("model_max_length") && config["model_max_length"].is_number()) {
     double v = config["model_max_length"].get<double>();
     if (v > 0 && v < 1e18) t.model_max_length = static_cast<size_t>(v);

@@ -126,6 +126,8 @@ struct LegacyConversion {
   // Special tokens as the slow class resolves them (files, then the class defaults).
   std::map<std::string, std::string> special_tokens;  // "bos_token" ... "mask_token"
   std::vector<std::string> additional_special_tokens;
+  // The slow class's default when tokenizer_config.json does not say (BertTokenizer: true).
+  std::optional<bool> clean_up_tokenization_spaces;
 };
 // `config` is tokenizer_config.json's text ("{}" when absent). Throws when the folder has none.
 LegacyConversion convert_legacy_tokenizer(const std::filesystem::path& folder, const std::string& config);

@@ -233,6 +233,7 @@ json convert_bert(Context& ctx) {
   ctx.default_token("pad_token", "[PAD]");
   ctx.default_token("cls_token", "[CLS]");
   ctx.default_token("mask_token", "[MASK]");
+  ctx.clean_up_default = true;  // BertTokenizer's signature default
   std::string unk = ctx.token("unk_token").value_or("[UNK]");
   // Without the basic tokenizer (do_basic_tokenize false) the converter reads all three as false.
   bool basic = ctx.flag("do_basic_tokenize", true);
@@ -398,6 +399,7 @@ LegacyConversion convert_legacy_tokenizer(const fs::path& folder, const std::str
   for (const char* key : kSpecialKeys)
     if (auto t = ctx.token(key)) out.special_tokens[key] = *t;
   for (const json& t : ctx.additional_special_tokens) out.additional_special_tokens.push_back(content_of(t));
+  out.clean_up_tokenization_spaces = ctx.clean_up_default;
   return out;
 }
 

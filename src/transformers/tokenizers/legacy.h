@@ -28,6 +28,7 @@ struct Context {
   // Special tokens by attribute (bos_token, ..., mask_token): a string or an AddedToken object.
   std::map<std::string, json> special;
   std::vector<json> additional_special_tokens;
+  std::optional<bool> clean_up_default;  // the class's clean_up_tokenization_spaces default
 
   bool flag(const char* key, bool def) const;
   // Sets `key` to `value` unless the files gave it (also when they gave null: then it stays unset).
