@@ -81,8 +81,9 @@ const std::vector<Entry>& registry() {
   return entries;
 }
 
-// architectures[0] of config.json, falling back to the causal-LM class of model_type.
-const Entry& lookup(const std::filesystem::path& model_dir) {
+// architectures[0] of config.json; without it, model_type's first class in the table (its base
+// model, as HF's AutoModel) or, when a causal LM is wanted, its causal-LM class.
+const Entry& lookup(const std::filesystem::path& model_dir, bool want_causal_lm) {
   std::filesystem::path path = model_dir / "config.json";
   nlohmann::json j = read_config_json(path);
   PretrainedConfig common;
@@ -98,7 +99,7 @@ const Entry& lookup(const std::filesystem::path& model_dir) {
   }
   TFM_CHECK(!common.model_type.empty(), "[config] ", path.string(), ": neither 'architectures' nor 'model_type' is set");
   for (const Entry& e : registry())
-    if (common.model_type == e.model_type && e.causal_lm) return e;
+    if (common.model_type == e.model_type && (e.causal_lm || !want_causal_lm)) return e;
   throw Error("[config] " + path.string() + ": model_type '" + common.model_type + "' is not supported");
 }
 
@@ -106,12 +107,12 @@ const Entry& lookup(const std::filesystem::path& model_dir) {
 
 std::unique_ptr<PreTrainedModel> AutoModel::from_pretrained(const std::filesystem::path& model_dir,
                                                             const LoadOptions& options) {
-  return lookup(model_dir).make(model_dir, options);
+  return lookup(model_dir, /*want_causal_lm=*/false).make(model_dir, options);
 }
 
 std::unique_ptr<CausalLM> AutoModelForCausalLM::from_pretrained(const std::filesystem::path& model_dir,
                                                                 const LoadOptions& options) {
-  const Entry& e = lookup(model_dir);
+  const Entry& e = lookup(model_dir, /*want_causal_lm=*/true);
   TFM_CHECK(e.causal_lm, "[config] ", e.architecture, " is not a causal language model");
   std::unique_ptr<PreTrainedModel> model = e.make(model_dir, options);
   return std::unique_ptr<CausalLM>(static_cast<CausalLM*>(model.release()));
