@@ -10,6 +10,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <unordered_set>
 
 #include "transformers/core/error.h"
 
@@ -277,13 +278,13 @@ json convert_byte_level_bpe(Context& ctx, bool roberta) {
     start = nl + 1;
   }
   json merges = json::array();
-  std::set<std::pair<std::string, std::string>> seen;
+  std::unordered_set<std::string> seen;  // "left\nright"
   for (size_t i = 1; i + 1 < lines.size(); ++i) {
     std::istringstream in(lines[i]);
     std::vector<std::string> parts;
     for (std::string p; in >> p;) parts.push_back(p);
     TFM_CHECK(parts.size() == 2, "[tokenizers] merges.txt: line ", i + 1, ": expected two tokens, got '", lines[i], "'");
-    if (seen.insert({parts[0], parts[1]}).second) merges.push_back({parts[0], parts[1]});
+    if (seen.insert(parts[0] + '\n' + parts[1]).second) merges.push_back({parts[0], parts[1]});
   }
   bool add_prefix_space = ctx.flag("add_prefix_space", false);
   if (roberta) {
