@@ -202,6 +202,32 @@ TEST(LegacySentencepiece, T5AddsExtraIdsAndEos) {
   EXPECT_EQ(tok.decode(ids, true), "fox");
 }
 
+TEST(LegacySentencepiece, XlmRobertaReordersSpecialsAndShiftsPieces) {
+  // sentencepiece's defaults put <unk> <s> </s> at 0 1 2; XLM-R's vocabulary is <s> <pad> </s>
+  // <unk>, then the pieces from id 3 on shifted by one, then <mask>.
+  fs::path model = train("xlmr", "--model_type=unigram --vocab_size=120");
+  fs::path dir = model.parent_path() / "folder";
+  fs::create_directories(dir);
+  fs::copy_file(model, dir / "sentencepiece.bpe.model", fs::copy_options::overwrite_existing);
+  write(dir / "tokenizer_config.json", R"({"tokenizer_class": "XLMRobertaTokenizer"})");
+  auto tok = AutoTokenizer::from_pretrained(dir);
+  sentencepiece::SentencePieceProcessor sp;
+  ASSERT_TRUE(sp.Load(model.string()).ok());
+  int n = sp.GetPieceSize();
+  EXPECT_EQ(tok.convert_token_to_id("<pad>"), 1);
+  EXPECT_EQ(tok.convert_token_to_id("<unk>"), 3);
+  EXPECT_EQ(tok.convert_token_to_id("<mask>"), n + 1);
+  std::vector<int> a, b;
+  ASSERT_TRUE(sp.Encode("quick fox", &a).ok());
+  ASSERT_TRUE(sp.Encode("lazy dog", &b).ok());
+  Ids want{0};
+  for (int id : a) want.push_back(id + 1);
+  want.insert(want.end(), {2, 2});
+  for (int id : b) want.push_back(id + 1);
+  want.push_back(2);
+  EXPECT_EQ(tok.encode("quick fox", "lazy dog").input_ids[0], want);
+}
+
 // ---- small hand-written folders ----
 
 TEST(LegacyVocabTxt, BertDefaultsWithoutConfig) {
