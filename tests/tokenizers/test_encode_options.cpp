@@ -130,6 +130,18 @@ TEST(EncodeOptions, SettingsDoNotStickAndConcurrentCallsDiffer) {
   EXPECT_EQ(r2, (Rows{{2, 4, 5, 6, 7, 8, 3, 0, 0}}));
 }
 
+TEST(EncodeOptions, TokenizerJsonSettingsDoNotApplyToCalls) {
+  // transformers' fast tokenizers switch tokenizer.json's truncation / padding off for a call that
+  // does not ask for them; the bare Tokenizer keeps applying them.
+  auto t = bert_like();
+  transformers::tok::TruncationParams tp;
+  tp.max_length = 3;
+  t.tokenizer().set_truncation(tp);
+  EXPECT_EQ(t.encode("a b c d e").input_ids, (Rows{{2, 4, 5, 6, 7, 8, 3}}));
+  EXPECT_EQ(t.encode_ids("a b c d e"), (Ids{2, 4, 5, 6, 7, 8, 3}));
+  EXPECT_EQ(t.tokenizer().encode("a b c d e").ids, (Ids{2, 4, 3}));
+}
+
 TEST(EncodeOptions, PadWithoutPadTokenIsAnError) {
   auto t = bert_like();
   t.pad_token.reset();

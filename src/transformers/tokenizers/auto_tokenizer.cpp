@@ -196,7 +196,9 @@ BatchEncoding to_batch(std::vector<Encoding> encs, bool overflowing) {
 }  // namespace
 
 // Truncation and padding are this call's settings, passed down to the shared tokenizer: nothing
-// is re-parsed or copied (see EncodeSettings in tokenizer.h).
+// is re-parsed or copied (see EncodeSettings in tokenizer.h). As in transformers, tokenizer.json's
+// own "truncation" / "padding" do not apply to these calls (its set_truncation_and_padding turns
+// them off unless the call asks for them).
 BatchEncoding PreTrainedTokenizer::encode(const std::string& text, const EncodeOptions& o) const {
   std::vector<Encoding> encs;
   encs.push_back(tokenizer_.encode(text, o.add_special_tokens, settings_for(o)));
@@ -222,11 +224,13 @@ BatchEncoding PreTrainedTokenizer::encode_batch(const std::vector<std::pair<std:
 }
 
 std::vector<int32_t> PreTrainedTokenizer::encode_ids(const std::string& text, bool add_special_tokens) const {
-  return tokenizer_.encode(text, add_special_tokens).ids;
+  // As transformers' fast tokenizers: no truncation or padding unless asked for, whatever
+  // tokenizer.json's own "truncation" / "padding" say.
+  return tokenizer_.encode(text, add_special_tokens, EncodeSettings{}).ids;
 }
 
 std::vector<std::string> PreTrainedTokenizer::tokenize(const std::string& text) const {
-  return tokenizer_.encode(text, false).tokens;
+  return tokenizer_.encode(text, false, EncodeSettings{}).tokens;
 }
 
 std::string PreTrainedTokenizer::decode(const std::vector<int32_t>& ids, bool skip_special_tokens,
