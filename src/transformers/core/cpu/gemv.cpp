@@ -68,9 +68,9 @@ __attribute__((target("avx2,fma"), always_inline)) inline float hsum(__m256 v) {
   return _mm_cvtss_f32(lo);
 }
 
-// Software prefetch distance along a weight row, in bytes: a few cache lines ahead of the
-// loads, which helps where a row is short and the hardware prefetcher restarts on each new row.
-constexpr int64_t kPrefetchBytes = 512;
+// No software prefetch: each thread reads its block of W sequentially, which the hardware
+// prefetcher follows; measured here, _mm_prefetch 512 or 1024 bytes ahead was never faster and
+// at 512 bytes slowed the f32 kernel (docs/performance.md, "Tensor core").
 
 // y[r0 .. r0+R, o] for o in [o_begin, o_end): R rows of x share one pass over each weight row,
 // and O weight rows are read together so that O * R independent accumulators hide the FMA
@@ -92,7 +92,6 @@ __attribute__((target("avx2,fma,f16c"))) void gemv_rows(const GemvArgs& a, int64
       __m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0;
       int64_t i = 0;
       for (; i + 32 <= k8; i += 32) {
-        _mm_prefetch(reinterpret_cast<const char*>(row + i * es + kPrefetchBytes), _MM_HINT_T0);
         c0 = _mm256_fmadd_ps(load8<DT>(row, i), _mm256_loadu_ps(x + i), c0);
         c1 = _mm256_fmadd_ps(load8<DT>(row, i + 8), _mm256_loadu_ps(x + i + 8), c1);
         c2 = _mm256_fmadd_ps(load8<DT>(row, i + 16), _mm256_loadu_ps(x + i + 16), c2);
@@ -105,9 +104,6 @@ __attribute__((target("avx2,fma,f16c"))) void gemv_rows(const GemvArgs& a, int64
       for (int j = 0; j < O; ++j)
         for (int r = 0; r < R; ++r) acc[j][r] = _mm256_setzero_ps();
       for (int64_t i = 0; i < k8; i += 8) {
-        if (i % 32 == 0)
-          for (int j = 0; j < O; ++j)
-            _mm_prefetch(reinterpret_cast<const char*>(rows[j] + i * es + kPrefetchBytes), _MM_HINT_T0);
         __m256 w[O];
         for (int j = 0; j < O; ++j) w[j] = load8<DT>(rows[j], i);
         for (int r = 0; r < R; ++r) {
