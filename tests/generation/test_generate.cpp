@@ -165,3 +165,21 @@ TEST(AssistedGenerationTest, DraftModelVerificationMatchesGreedy) {
   // The target as its own draft: every proposal is accepted.
   EXPECT_EQ(generation::generate(*target, ids, Tensor(), config, nullptr, target.get()).sequences, expected);
 }
+
+TEST(GenerateTest, AttentionMaskIsInferredFromPadding) {
+  TFM_SKIP_WITHOUT_SHARED();
+  auto dir = shared_path("fixtures/models/llama");
+  nlohmann::json ref = io::read_json(dir / "reference.json");
+  auto model = models::AutoModelForCausalLM::from_pretrained(dir);
+  for (const auto& c : ref["generate"]) {
+    if (c["name"] != "greedy_batch_left_padded") continue;
+    generation::GenerationConfig config = generation::GenerationConfig::from_model_dir(dir, model->config());
+    config.max_new_tokens = c["kwargs"]["max_new_tokens"].get<int64_t>();
+    config.pad_token_id = c["kwargs"]["pad_token_id"].get<int64_t>();
+    // No mask given: the pad token (0, not an eos) marks the padding, as in HF.
+    auto out = generation::generate(*model, to_tensor(c["prompt_ids"]), Tensor(), config);
+    EXPECT_EQ(out.sequences, to_rows(c["sequences"]));
+    return;
+  }
+  FAIL() << "no greedy_batch_left_padded case";
+}

@@ -102,6 +102,13 @@ Prompt prepare(const models::CausalLM& model, const Tensor& input_ids, const Ten
               model.vocab_size(), ")");
   std::vector<int64_t> mflat = attention_mask.defined() ? attention_mask.to_vector<int64_t>()
                                                         : std::vector<int64_t>(flat.size(), 1);
+  if (!attention_mask.defined() && c.pad_token_id) {
+    // HF infers the mask from padding when the pad token occurs and is not an eos token.
+    const int64_t pad = *c.pad_token_id;
+    const bool pad_in_inputs = std::find(flat.begin(), flat.end(), pad) != flat.end();
+    if (pad_in_inputs && !is_eos(c, pad))
+      for (size_t i = 0; i < flat.size(); ++i) mflat[i] = flat[i] != pad;
+  }
   if (attention_mask.defined())
     TFM_CHECK(attention_mask.shape() == input_ids.shape(), "[generate] attention_mask ",
               shape_str(attention_mask.shape()), " must match input_ids ", shape_str(input_ids.shape()));
