@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "transformers/core/autograd.h"
 #include "transformers/core/error.h"
 
 namespace transformers::pipelines {
@@ -48,6 +49,54 @@ models::NamedTensors to_model_inputs(const tok::BatchEncoding& batch, const std:
     else if (name == "token_type_ids") inputs.emplace_back(name, to_tensor(batch.token_type_ids, "token_type_ids"));
   }
   return inputs;
+}
+
+std::vector<const tok::Encoding*> flatten_windows(const std::vector<tok::Encoding>& encodings,
+                                                  std::vector<size_t>* sample) {
+  std::vector<const tok::Encoding*> rows;
+  for (size_t i = 0; i < encodings.size(); ++i) {
+    rows.push_back(&encodings[i]);
+    if (sample) sample->push_back(i);
+    for (const tok::Encoding& window : encodings[i].overflowing) {
+      rows.push_back(&window);
+      if (sample) sample->push_back(i);
+    }
+  }
+  return rows;
+}
+
+models::NamedTensors to_model_inputs(const std::vector<const tok::Encoding*>& rows,
+                                     const std::vector<std::string>& names, int32_t pad_id) {
+  TFM_CHECK(!rows.empty(), "[pipeline] nothing to run: no inputs");
+  size_t seq = 0;
+  for (const tok::Encoding* e : rows) seq = std::max(seq, e->size());
+  const int64_t n = int64_t(rows.size());
+  auto build = [&](auto&& value_of, int64_t pad) {
+    std::vector<int64_t> flat(size_t(n) * seq, pad);
+    for (size_t r = 0; r < rows.size(); ++r)
+      for (size_t i = 0; i < rows[r]->size(); ++i) flat[r * seq + i] = value_of(*rows[r], i);
+    return Tensor::from_vector(flat, {n, int64_t(seq)});
+  };
+  models::NamedTensors inputs;
+  for (const std::string& name : names) {
+    if (name == "input_ids")
+      inputs.emplace_back(name, build([](const tok::Encoding& e, size_t i) { return int64_t(e.ids[i]); }, pad_id));
+    else if (name == "attention_mask")
+      inputs.emplace_back(name, build([](const tok::Encoding& e, size_t i) { return int64_t(e.attention_mask[i]); }, 0));
+    else if (name == "token_type_ids")
+      inputs.emplace_back(name, build([](const tok::Encoding& e, size_t i) { return int64_t(e.type_ids[i]); }, 0));
+  }
+  return inputs;
+}
+
+Tensor forward_output(models::PreTrainedModel& model, const models::NamedTensors& inputs, const std::string& name,
+                      const std::string& task) {
+  autograd::NoGradGuard no_grad;
+  Tensor out = models::find_named(model.forward_named(inputs, /*output_hidden_states=*/false), name);
+  TFM_CHECK(out.defined(), "[pipeline] ", task, " needs a model with a '", name, "' output; ",
+            model.config().architectures.empty() ? std::string("this model") : model.config().architectures[0],
+            " has none");
+  return out.to(DType::Float32).contiguous();
 }
 
 std::vector<double> softmax(const std::vector<double>& logits) {

@@ -31,6 +31,7 @@ std::vector<std::vector<int64_t>> TextGenerationPipeline::generate_ids(const std
   if (o.num_beams) config.num_beams = *o.num_beams;
   if (o.num_return_sequences) config.num_return_sequences = *o.num_return_sequences;
   if (o.seed) config.seed = *o.seed;
+  if (!o.stop_strings.empty()) config.stop_strings = o.stop_strings;
   std::vector<int64_t> ids(prompt_ids.begin(), prompt_ids.end());
   Tensor input = Tensor::from_vector(ids, {1, int64_t(ids.size())});
   generation::TokenCallback on_tokens;
@@ -42,7 +43,12 @@ std::vector<std::vector<int64_t>> TextGenerationPipeline::generate_ids(const std
       if (!piece.empty()) o.streamer(piece);
     };
   }
-  generation::GenerateOutput out = generation::generate(*model_, input, Tensor(), config, on_tokens);
+  generation::GenerateHooks hooks;
+  hooks.on_tokens = on_tokens;
+  hooks.decode = [this](const std::vector<int64_t>& t) {
+    return tokenizer_->decode(std::vector<int32_t>(t.begin(), t.end()), /*skip_special_tokens=*/false);
+  };
+  generation::GenerateOutput out = generation::generate(*model_, input, Tensor(), config, hooks);
   if (stream) {
     std::string rest = stream->finish();
     if (!rest.empty()) o.streamer(rest);
