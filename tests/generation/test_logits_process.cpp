@@ -108,3 +108,12 @@ TEST(GenerationConfigTest, RejectsInvalidValues) {
   c.min_p = 2.0;
   EXPECT_THROW(c.validate(), transformers::Error);
 }
+
+TEST(LogitsProcessTest, PresenceAndFrequencyPenaltiesCountGeneratedTokensOnly) {
+  GenerationConfig c;
+  c.presence_penalty = 1.0;
+  c.frequency_penalty = 0.5;
+  auto list = make_logits_processors(c, /*prompt_length=*/2, 20);
+  // prompt [1, 1] is not counted; generated: token 1 once, token 2 twice
+  EXPECT_EQ(apply(list, {1, 1, 2, 1, 2}, {0, 0, 0, 0}), (std::vector<float>{0, -1.5f, -2.0f, 0}));
+}

@@ -62,3 +62,17 @@ TEST(TextGenerationPipelineTest, ChatWithoutTemplateIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("no chat template"), std::string::npos) << e.what();
   }
 }
+
+TEST(TextGenerationPipelineTest, StopStringsEndTheGeneration) {
+  TFM_SKIP_WITHOUT_SHARED();
+  auto pipe = pipelines::TextGenerationPipeline::from_pretrained(shared_path("models/stories260K"));
+  pipelines::TextGenerationOptions options;
+  options.max_new_tokens = 40;
+  const std::string full = (*pipe)("Once upon a time", options)[0].generated_text;
+  // The greedy text contains "pphe" (see reference.json): generation stops right after it.
+  const size_t at = full.find("pphe");
+  ASSERT_NE(at, std::string::npos) << full;
+  options.stop_strings = {"pphe", "never appears"};
+  const std::string stopped = (*pipe)("Once upon a time", options)[0].generated_text;
+  EXPECT_EQ(stopped, full.substr(0, at + 4));
+}

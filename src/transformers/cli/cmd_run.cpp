@@ -33,6 +33,8 @@ int cmd_run(int argc, char** argv) {
   app.add_option("--repetition-penalty", repetition_penalty);
   app.add_option("--num-beams", num_beams);
   app.add_option("--seed", seed, "random seed for sampling");
+  std::vector<std::string> stop;
+  app.add_option("--stop", stop, "stop once the text ends with this string (repeatable)");
   app.add_flag("--no-full-text", no_full_text, "print only the completion (return_full_text=False)");
   app.add_flag("--stream", stream, "print text as it is generated");
   app.add_flag("--json", json, "print [{\"generated_text\": ...}] as Hugging Face's pipeline returns");
@@ -54,6 +56,7 @@ int cmd_run(int argc, char** argv) {
   options.num_beams = num_beams;
   options.seed = seed;
   options.return_full_text = !no_full_text;
+  options.stop_strings = stop;
   if (stream && !json) {
     if (options.return_full_text) std::cout << prompt;
     options.streamer = [](const std::string& piece) { std::cout << piece << std::flush; };

@@ -28,6 +28,16 @@ GenerationConfig GenerationConfig::from_model_dir(const std::filesystem::path& m
   g.repetition_penalty = r.get_double("repetition_penalty", g.repetition_penalty);
   g.length_penalty = r.get_double("length_penalty", g.length_penalty);
   g.min_p = r.get_optional_double("min_p");
+  if (r.has("stop_strings")) {
+    const nlohmann::json& ss = j.at("stop_strings");
+    if (ss.is_string()) g.stop_strings = {ss.get<std::string>()};
+    else if (ss.is_array())
+      for (const nlohmann::json& e : ss) {
+        if (!e.is_string()) r.fail("stop_strings", "must be a string or a list of strings");
+        g.stop_strings.push_back(e.get<std::string>());
+      }
+    else r.fail("stop_strings", "must be a string or a list of strings");
+  }
   g.typical_p = r.get_double("typical_p", g.typical_p);
   g.epsilon_cutoff = r.get_double("epsilon_cutoff", g.epsilon_cutoff);
   g.eta_cutoff = r.get_double("eta_cutoff", g.eta_cutoff);
@@ -83,6 +93,7 @@ void GenerationConfig::validate() const {
   TFM_CHECK(!prompt_lookup_num_tokens || *prompt_lookup_num_tokens > 0, "[generate] prompt_lookup_num_tokens must be > 0");
   TFM_CHECK(max_matching_ngram_size > 0, "[generate] max_matching_ngram_size must be > 0");
   TFM_CHECK(num_assistant_tokens > 0, "[generate] num_assistant_tokens must be > 0");
+  for (const std::string& s : stop_strings) TFM_CHECK(!s.empty(), "[generate] stop_strings may not be empty strings");
 }
 
 }  // namespace transformers::generation

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "transformers/models/configuration_utils.h"
@@ -20,6 +21,11 @@ struct GenerationConfig {
   int64_t top_k = 50;
   double top_p = 1.0;
   double repetition_penalty = 1.0;
+  // OpenAI-style penalties on the tokens generated so far (not Hugging Face options; used by the
+  // server): logit -= presence_penalty * [count > 0] + frequency_penalty * count.
+  double presence_penalty = 0.0, frequency_penalty = 0.0;
+  // Stop a row once its generated text ends with one of these (needs a token decoder).
+  std::vector<std::string> stop_strings;
   std::optional<double> min_p;             // unset / 0 = off
   double typical_p = 1.0;
   double epsilon_cutoff = 0.0, eta_cutoff = 0.0;

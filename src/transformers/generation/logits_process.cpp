@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <set>
 
@@ -53,6 +54,17 @@ LogitsProcessorList make_logits_processors(const GenerationConfig& c, int64_t pr
       for (int64_t t : seen)
         if (in_vocab(t, s)) s[size_t(t)] = s[size_t(t)] < 0 ? s[size_t(t)] * penalty : s[size_t(t)] / penalty;
     });
+  }
+  if (c.presence_penalty != 0.0 || c.frequency_penalty != 0.0) {
+    const float presence = float(c.presence_penalty), frequency = float(c.frequency_penalty);
+    list.add("PresenceFrequencyPenalty",
+             [presence, frequency, prompt_length](const std::vector<int64_t>& ids, std::vector<float>& s) {
+               std::map<int64_t, int64_t> counts;
+               for (size_t i = size_t(std::min<int64_t>(prompt_length, int64_t(ids.size()))); i < ids.size(); ++i)
+                 ++counts[ids[i]];
+               for (const auto& [t, n] : counts)
+                 if (in_vocab(t, s)) s[size_t(t)] -= presence + frequency * float(n);
+             });
   }
   if (c.no_repeat_ngram_size > 0) {
     const int64_t n = c.no_repeat_ngram_size;

@@ -83,6 +83,20 @@ void log_softmax_inplace(std::vector<float>& v) {
   for (float& x : v) x = x - m - ls;
 }
 
+// True when the row's generated text now ends with one of config.stop_strings.
+bool hits_stop_string(const GenerationConfig& c, const TokenDecoder& decode, const std::vector<int64_t>& row,
+                      int64_t prompt_len) {
+  if (c.stop_strings.empty()) return false;
+  size_t longest = 0;
+  for (const std::string& s : c.stop_strings) longest = std::max(longest, s.size());
+  // Every token decodes to at least one byte (special tokens aside): this many cover the longest.
+  const int64_t from = std::max<int64_t>(prompt_len, int64_t(row.size()) - int64_t(longest) - 8);
+  const std::string text = decode(std::vector<int64_t>(row.begin() + from, row.end()));
+  for (const std::string& s : c.stop_strings)
+    if (text.size() >= s.size() && text.compare(text.size() - s.size(), s.size(), s) == 0) return true;
+  return false;
+}
+
 struct Prompt {
   Rows ids, mask;
   int64_t max_length;
@@ -123,7 +137,7 @@ Prompt prepare(const models::CausalLM& model, const Tensor& input_ids, const Ten
 }
 
 GenerateOutput greedy_or_sample(models::CausalLM& model, Prompt p, const GenerationConfig& c,
-                                const TokenCallback& on_tokens) {
+                                const GenerateHooks& hooks) {
   const size_t batch = p.ids.size();
   const int64_t prompt_len = int64_t(p.ids[0].size());
   std::unique_ptr<nn::KVCache> cache = c.use_cache ? model.make_cache() : nullptr;
@@ -147,10 +161,11 @@ GenerateOutput greedy_or_sample(models::CausalLM& model, Prompt p, const Generat
       p.ids[b].push_back(next[b]);
       p.mask[b].push_back(1);
     }
-    if (on_tokens) on_tokens(next);
+    if (hooks.on_tokens) hooks.on_tokens(next);
     bool any = false;
     for (size_t b = 0; b < batch; ++b) {
-      if (unfinished[b] && is_eos(c, next[b])) unfinished[b] = false;
+      if (unfinished[b] && (is_eos(c, next[b]) || hits_stop_string(c, hooks.decode, p.ids[b], prompt_len)))
+        unfinished[b] = false;
       any = any || unfinished[b];
     }
     if (!any) break;
@@ -339,7 +354,8 @@ class DraftProposer {
 };
 
 GenerateOutput assisted_greedy(models::CausalLM& model, Prompt p, const GenerationConfig& c,
-                               const TokenCallback& on_tokens, models::CausalLM* assistant) {
+                               const GenerateHooks& hooks) {
+  models::CausalLM* assistant = hooks.assistant_model;
   TFM_CHECK(p.ids.size() == 1, "[generate] assisted decoding supports batch size 1, got ", p.ids.size());
   TFM_CHECK(std::all_of(p.mask[0].begin(), p.mask[0].end(), [](int64_t m) { return m == 1; }),
             "[generate] assisted decoding does not take padding");
@@ -385,7 +401,11 @@ GenerateOutput assisted_greedy(models::CausalLM& model, Prompt p, const Generati
     cache->crop(int64_t(ids.size() + accepted.size()) - 1);
     for (int64_t t : accepted) {
       ids.push_back(t);
-      if (on_tokens) on_tokens({t});
+      if (hooks.on_tokens) hooks.on_tokens({t});
+      if (hits_stop_string(c, hooks.decode, ids, prompt_len)) {
+        stop = true;
+        break;
+      }
     }
     if (stop) break;
   }
@@ -395,26 +415,35 @@ GenerateOutput assisted_greedy(models::CausalLM& model, Prompt p, const Generati
 
 GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const Tensor& attention_mask,
                         const GenerationConfig& config, const TokenCallback& on_tokens) {
-  return generate(model, input_ids, attention_mask, config, on_tokens, nullptr);
+  return generate(model, input_ids, attention_mask, config, GenerateHooks{on_tokens, nullptr, nullptr});
 }
 
 GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const Tensor& attention_mask,
                         const GenerationConfig& config, const TokenCallback& on_tokens,
                         models::CausalLM* assistant_model) {
+  return generate(model, input_ids, attention_mask, config, GenerateHooks{on_tokens, assistant_model, nullptr});
+}
+
+GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const Tensor& attention_mask,
+                        const GenerationConfig& config, const GenerateHooks& hooks) {
   config.validate();
+  TFM_CHECK(config.stop_strings.empty() || hooks.decode,
+            "[generate] stop_strings need a tokenizer to decode with (GenerateHooks::decode)");
   autograd::NoGradGuard no_grad;
   Prompt p = prepare(model, input_ids, attention_mask, config);
   if (int64_t(p.ids[0].size()) >= p.max_length) return {p.ids, {}};
+  models::CausalLM* assistant_model = hooks.assistant_model;
   if (assistant_model || config.prompt_lookup_num_tokens) {
     TFM_CHECK(!config.do_sample && config.num_beams == 1,
               "[generate] assisted decoding is implemented for greedy search (do_sample=false, num_beams=1)");
     if (assistant_model)
       TFM_CHECK(assistant_model->vocab_size() == model.vocab_size(), "[generate] the assistant's vocabulary (",
                 assistant_model->vocab_size(), ") differs from the model's (", model.vocab_size(), ")");
-    return assisted_greedy(model, std::move(p), config, on_tokens, assistant_model);
+    return assisted_greedy(model, std::move(p), config, hooks);
   }
   if (config.num_beams > 1) {
     TFM_CHECK(!config.do_sample, "[generate] beam sampling (num_beams > 1 with do_sample) is not supported yet");
+    TFM_CHECK(config.stop_strings.empty(), "[generate] stop_strings are not supported with beam search yet");
     return beam_search(model, std::move(p), config);
   }
   TFM_CHECK(config.num_return_sequences == 1 || config.do_sample,
@@ -429,7 +458,7 @@ GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const 
     p.ids = std::move(ids);
     p.mask = std::move(mask);
   }
-  return greedy_or_sample(model, std::move(p), config, on_tokens);
+  return greedy_or_sample(model, std::move(p), config, hooks);
 }
 
 }  // namespace transformers::generation

@@ -3,6 +3,7 @@
 // multinomial sampling and beam search, with or without a KV cache, on left-padded batches.
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "transformers/core/tensor.h"
@@ -23,7 +24,17 @@ struct GenerateOutput {
 // Called after each step with the new token of each row (greedy and sampling): streaming.
 using TokenCallback = std::function<void(const std::vector<int64_t>& next_tokens)>;
 
-// input_ids [batch, seq] integer; attention_mask [batch, seq] 0/1 or undefined (all ones).
+// Decodes token ids to text (a tokenizer's decode); needed for config.stop_strings.
+using TokenDecoder = std::function<std::string(const std::vector<int64_t>& ids)>;
+
+struct GenerateHooks {
+  TokenCallback on_tokens;                     // streaming
+  models::CausalLM* assistant_model = nullptr; // assisted decoding (see below)
+  TokenDecoder decode;                         // stop_strings
+};
+
+// input_ids [batch, seq] integer; attention_mask [batch, seq] 0/1 or undefined (all ones, or
+// inferred from padding when the pad token occurs in input_ids and is not an eos token).
 GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const Tensor& attention_mask,
                         const GenerationConfig& config, const TokenCallback& on_tokens = nullptr);
 
@@ -34,5 +45,8 @@ GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const 
 GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const Tensor& attention_mask,
                         const GenerationConfig& config, const TokenCallback& on_tokens,
                         models::CausalLM* assistant_model);
+
+GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const Tensor& attention_mask,
+                        const GenerationConfig& config, const GenerateHooks& hooks);
 
 }  // namespace transformers::generation
