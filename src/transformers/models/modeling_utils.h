@@ -52,6 +52,11 @@ struct CausalLMInputs {
   int64_t logits_to_keep = 0;
 };
 
+// Checks a causal LM's inputs (integer [batch, seq] input_ids; attention_mask [batch, past + seq])
+// and returns the position ids, Hugging Face's default when none are given: the cache positions
+// past .. past + seq - 1, shared by the batch.
+Tensor prepare_position_ids(const CausalLMInputs& inputs);
+
 class CausalLM : public PreTrainedModel {
  public:
   virtual CausalLMOutput forward(const CausalLMInputs& inputs) = 0;

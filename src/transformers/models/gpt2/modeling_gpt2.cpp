@@ -84,26 +84,6 @@ std::vector<GPT2Block> make_blocks(const GPT2Config& config, const nn::WeightSco
   return blocks;
 }
 
-// Checks the model inputs; fills in HF's default position_ids (past .. past + seq - 1).
-Tensor prepare_position_ids(const CausalLMInputs& inputs) {
-  const Tensor& ids = inputs.input_ids;
-  TFM_CHECK(ids.dim() == 2 && !is_floating(ids.dtype()),
-            "[forward] input_ids must be an integer [batch, seq] tensor, got ", dtype_name(ids.dtype()), " ",
-            shape_str(ids.shape()));
-  const int64_t past = inputs.past_key_values ? inputs.past_key_values->seq_length() : 0;
-  const int64_t batch = ids.size(0), seq = ids.size(1);
-  if (inputs.attention_mask.defined())
-    TFM_CHECK(inputs.attention_mask.dim() == 2 && inputs.attention_mask.size(0) == batch &&
-                  inputs.attention_mask.size(1) == past + seq,
-              "[forward] attention_mask must be [", batch, ", ", past + seq, "], got ",
-              shape_str(inputs.attention_mask.shape()));
-  Tensor position_ids = inputs.position_ids;
-  if (!position_ids.defined())
-    position_ids = Tensor::arange(past, past + seq).unsqueeze(0).expand({batch, seq}).contiguous();
-  TFM_CHECK(position_ids.dim() == 2 && position_ids.size(0) == batch && position_ids.size(1) == seq,
-            "[forward] position_ids must be [", batch, ", ", seq, "], got ", shape_str(position_ids.shape()));
-  return position_ids;
-}
 }  // namespace
 
 GPT2Model::GPT2Model(const GPT2Config& config, const nn::WeightScope& w)

@@ -92,31 +92,8 @@ LlamaModel::LlamaModel(const LlamaConfig& config, const nn::WeightScope& w)
       norm(w / "norm", config.hidden_size, config.rms_norm_eps),
       rotary_emb(config.rope) {}
 
-// Checks the model inputs and fills in HF's defaults; returns the tokens already cached.
-static int64_t prepare_inputs(const CausalLMInputs& inputs, Tensor& position_ids) {
-  const Tensor& ids = inputs.input_ids;
-  TFM_CHECK(ids.dim() == 2 && !is_floating(ids.dtype()), "[forward] input_ids must be an integer [batch, seq] tensor, got ",
-            dtype_name(ids.dtype()), " ", shape_str(ids.shape()));
-  const int64_t past = inputs.past_key_values ? inputs.past_key_values->seq_length() : 0;
-  const int64_t batch = ids.size(0), seq = ids.size(1);
-  if (inputs.attention_mask.defined())
-    TFM_CHECK(inputs.attention_mask.dim() == 2 && inputs.attention_mask.size(0) == batch &&
-                  inputs.attention_mask.size(1) == past + seq,
-              "[forward] attention_mask must be [", batch, ", ", past + seq, "], got ",
-              shape_str(inputs.attention_mask.shape()));
-  position_ids = inputs.position_ids;
-  if (!position_ids.defined()) {
-    // cache_position.unsqueeze(0), shared by the batch
-    position_ids = Tensor::arange(past, past + seq).unsqueeze(0).expand({batch, seq}).contiguous();
-  }
-  TFM_CHECK(position_ids.dim() == 2 && position_ids.size(0) == batch && position_ids.size(1) == seq,
-            "[forward] position_ids must be [", batch, ", ", seq, "], got ", shape_str(position_ids.shape()));
-  return past;
-}
-
 Tensor LlamaModel::forward(const CausalLMInputs& inputs, std::vector<Tensor>* all_hidden_states) {
-  Tensor position_ids;
-  prepare_inputs(inputs, position_ids);
+  Tensor position_ids = prepare_position_ids(inputs);
   Tensor hidden_states = embed_tokens(inputs.input_ids);  // [batch, seq, hidden_size]
   std::pair<Tensor, Tensor> position_embeddings = rotary_emb.forward(position_ids);  // cos, sin [batch, seq, head_dim]
   for (const LlamaDecoderLayer& layer : layers) {
