@@ -119,6 +119,18 @@ std::vector<Json> Json::items() const {
   return out;
 }
 
+bool Json::string_pair(std::string_view& a, std::string_view& b) const {
+  auto r = el(elem_).get_array();
+  if (r.error()) return false;
+  size_t n = 0;
+  for (dom::element c : r.value_unsafe()) {
+    auto s = c.get_string();
+    if (s.error() || n >= 2) return false;
+    (n++ == 0 ? a : b) = s.value_unsafe();
+  }
+  return n == 2;
+}
+
 size_t Json::size() const {
   dom::element e = el(elem_);
   if (e.is_array()) return e.get_array().value_unsafe().size();

@@ -34,6 +34,9 @@ class Json {
   double number() const;
   bool boolean() const;
   std::vector<Json> items() const;  // array elements
+  // An array of exactly two strings into `a`, `b` (false otherwise); for BPE merges, without the
+  // per-element overhead of for_each_item.
+  bool string_pair(std::string_view& a, std::string_view& b) const;
   size_t size() const;              // array or object size
   // Fast iteration for large arrays/objects: the element's path() is the container's; callers
   // name the index or key themselves when they report an error.

@@ -10,7 +10,6 @@
 #include <cstring>
 #include <unordered_map>
 #include <fstream>
-#include <set>
 #include <sstream>
 
 #include <sentencepiece_processor.h>

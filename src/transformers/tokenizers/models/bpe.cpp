@@ -126,13 +126,8 @@ BpeModel::BpeModel(const Json& j) {
         m.fail(detail::concat("[", i, "]: expected \"left right\" with exactly one space, got '", s, "'"));
       a = s.substr(0, sp);
       b = s.substr(sp + 1);
-    } else if (e.is_array() && e.size() == 2) {
-      bool ok = true;
-      e.for_each_item([&](size_t k, const Json& part) {
-        ok = ok && part.is_string();
-        if (ok) (k == 0 ? a : b) = part.str();
-      });
-      if (!ok) m.fail(detail::concat("[", i, "]: expected a pair of strings"));
+    } else if (e.is_array()) {
+      if (!e.string_pair(a, b)) m.fail(detail::concat("[", i, "]: expected a pair of strings"));
     } else {
       m.fail(detail::concat("[", i, "]: expected a string or a pair of strings"));
     }
@@ -144,8 +139,9 @@ BpeModel::BpeModel(const Json& j) {
 
 // Note [Prefetched loading]: resolving the 515k merges of a large tokenizer.json means 1.5M
 // vocabulary lookups and 515k inserts into tables of tens of MB, almost each one a cache miss.
-// Lookups go in groups: hash every key of the group and prefetch its first slot, then resolve
-// them, so the misses overlap instead of queueing; inserts prefetch a few merges ahead. The
+// Lookups go in groups: hash every key of the group and prefetch its first slot, then find
+// the candidate slots and prefetch their key bytes, then compare — so the misses overlap instead
+// of queueing; inserts prefetch a few merges ahead. The
 // lookups also run on a few threads (each on its own contiguous range); inserts stay serial in
 // rank order so that a repeated pair keeps the later rank, as HF's map insertion does.
 void BpeModel::add_merges(const std::vector<std::pair<std::string_view, std::string_view>>& pairs) {
@@ -160,6 +156,7 @@ void BpeModel::add_merges(const std::vector<std::pair<std::string_view, std::str
     const std::string& p = opt_.continuing_subword_prefix;
     std::string merged[kGroup];
     uint64_t h[kGroup][3];
+    size_t slot[kGroup][3];
     size_t begin = pairs.size() * t / nt, end = pairs.size() * (t + 1) / nt;
     for (size_t g = begin; g < end; g += kGroup) {
       size_t n = std::min(kGroup, end - g);
@@ -172,11 +169,13 @@ void BpeModel::add_merges(const std::vector<std::pair<std::string_view, std::str
         h[k][2] = StringIdMap::hash(merged[k]);
         for (uint64_t x : h[k]) vocab_.prefetch(x);
       }
+      for (size_t k = 0; k < n; ++k)
+        for (int x = 0; x < 3; ++x) slot[k][x] = vocab_.candidate(h[k][x]);
       for (size_t k = 0; k < n; ++k) {
         auto [a, b] = pairs[g + k];
-        const uint32_t* ia = vocab_.find_hashed(a, h[k][0]);
-        const uint32_t* ib = vocab_.find_hashed(b, h[k][1]);
-        const uint32_t* im = vocab_.find_hashed(merged[k], h[k][2]);
+        const uint32_t* ia = vocab_.confirm(slot[k][0], a, h[k][0]);
+        const uint32_t* ib = vocab_.confirm(slot[k][1], b, h[k][1]);
+        const uint32_t* im = vocab_.confirm(slot[k][2], merged[k], h[k][2]);
         if (!ia || !ib || !im) {
           bad[t] = static_cast<int64_t>(g + k);
           return;

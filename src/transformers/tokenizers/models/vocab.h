@@ -59,6 +59,27 @@ class StringIdMap {
   void prefetch(uint64_t h) const {
     if (!slots_.empty()) __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
   }
+  // Two steps for batches: `candidate` reads the (prefetched) slots for the first entry with the
+  // key's hash and prefetches that entry's key bytes; `confirm` compares them later, so the key
+  // read overlaps with the other lookups too. A hash collision falls back to find_hashed.
+  static constexpr size_t kNoSlot = SIZE_MAX;
+  size_t candidate(uint64_t h) const {
+    if (slots_.empty()) return kNoSlot;
+    size_t i = h & (slots_.size() - 1);
+    while (slots_[i].len != kEmpty) {
+      if (slots_[i].hash == h) {
+        __builtin_prefetch(arena_.data() + slots_[i].off);
+        return i;
+      }
+      i = (i + 1) & (slots_.size() - 1);
+    }
+    return kNoSlot;
+  }
+  const uint32_t* confirm(size_t slot, std::string_view key, uint64_t h) const {
+    if (slot == kNoSlot) return nullptr;
+    if (key_of(slots_[slot]) == key) return &slots_[slot].id;
+    return find_hashed(key, h);
+  }
   const uint32_t* find_hashed(std::string_view key, uint64_t h) const {
     if (slots_.empty()) return nullptr;
     size_t i = h & (slots_.size() - 1);
