@@ -1,0 +1,194 @@
+// OLMo (OlmoForCausalLM), top to bottom as Hugging Face v4.51's modeling_olmo.py.
+//
+// Parity argument (no fixture exists for this architecture): this follows v4.51's code path for
+// OlmoForCausalLM with eager attention, which is Llama's (models/llama/) with two changes:
+//  - OlmoLayerNorm everywhere Llama has an RMSNorm (input_layernorm, post_attention_layernorm,
+//    the final norm): F.layer_norm of the f32 input with no weight and no bias, eps 1e-5, cast
+//    back; the checkpoint has no norm tensors.
+//  - OlmoAttention clamps the q, k and v projections to [-clip_qkv, clip_qkv] when clip_qkv is
+//    set, before the heads are split and RoPE is applied.
+// The MLP has no biases (OlmoMLP), attention biases follow attention_bias, and rotary embeddings
+// are Llama's (rope_theta + rope_scaling). OLMo's apply_rotary_pos_emb casts back to q/k's dtype,
+// which our apply_rotary does too.
+#include "transformers/models/olmo/modeling_olmo.h"
+
+#include <cmath>
+
+#include "transformers/core/error.h"
+#include "transformers/core/ops.h"
+
+namespace transformers::models::olmo {
+
+using namespace transformers::ops;
+
+// [..., hidden_size] -> same shape and dtype (layer_norm computes in f32 for f16/bf16 inputs).
+Tensor OlmoLayerNorm::forward(const Tensor& hidden_states) const {
+  TFM_CHECK(hidden_states.size(-1) == hidden_size, "[OlmoLayerNorm] expected last dim ", hidden_size, ", got ",
+            shape_str(hidden_states.shape()));
+  return layer_norm(hidden_states, Tensor(), Tensor(), 1e-5);
+}
+
+OlmoMLP::OlmoMLP(const OlmoConfig& config, const nn::WeightScope& w)
+    : gate_proj(w / "gate_proj", config.hidden_size, config.intermediate_size, false),
+      up_proj(w / "up_proj", config.hidden_size, config.intermediate_size, false),
+      down_proj(w / "down_proj", config.intermediate_size, config.hidden_size, false),
+      act_fn(config.hidden_act) {}
+
+// x: [batch, seq, hidden_size] -> [batch, seq, hidden_size]
+Tensor OlmoMLP::forward(const Tensor& x) const { return down_proj(act_fn(gate_proj(x)) * up_proj(x)); }
+
+OlmoAttention::OlmoAttention(const OlmoConfig& config, const nn::WeightScope& w, int64_t layer_idx)
+    : layer_idx(layer_idx),
+      head_dim(config.head_dim),
+      num_key_value_groups(config.num_attention_heads / config.num_key_value_heads),
+      scaling(1.0 / std::sqrt(double(config.head_dim))),
+      clip_qkv(config.clip_qkv),
+      q_proj(w / "q_proj", config.hidden_size, config.num_attention_heads * config.head_dim, config.attention_bias),
+      k_proj(w / "k_proj", config.hidden_size, config.num_key_value_heads * config.head_dim, config.attention_bias),
+      v_proj(w / "v_proj", config.hidden_size, config.num_key_value_heads * config.head_dim, config.attention_bias),
+      o_proj(w / "o_proj", config.num_attention_heads * config.head_dim, config.hidden_size, config.attention_bias) {}
+
+Tensor OlmoAttention::forward(const Tensor& hidden_states, const std::pair<Tensor, Tensor>& position_embeddings,
+                              const Tensor& attention_mask, nn::KVCache* past_key_values) const {
+  const int64_t batch = hidden_states.size(0), seq = hidden_states.size(1);
+  const Shape hidden_shape = {batch, seq, -1, head_dim};
+  Tensor query_states = q_proj(hidden_states);  // [batch, seq, heads * head_dim]
+  Tensor key_states = k_proj(hidden_states);    // [batch, seq, kv_heads * head_dim]
+  Tensor value_states = v_proj(hidden_states);
+  // differs from Llama: the projections are clipped
+  if (clip_qkv) {
+    query_states = clamp(query_states, -*clip_qkv, *clip_qkv);
+    key_states = clamp(key_states, -*clip_qkv, *clip_qkv);
+    value_states = clamp(value_states, -*clip_qkv, *clip_qkv);
+  }
+  // [batch, heads, seq, head_dim]
+  query_states = query_states.view(hidden_shape).transpose(1, 2);
+  key_states = key_states.view(hidden_shape).transpose(1, 2);
+  value_states = value_states.view(hidden_shape).transpose(1, 2);
+
+  const auto& [cos, sin] = position_embeddings;
+  query_states = apply_rotary(query_states, cos, sin);
+  key_states = apply_rotary(key_states, cos, sin);
+
+  if (past_key_values)
+    std::tie(key_states, value_states) = past_key_values->update(layer_idx, key_states, value_states);
+  AttentionOptions options;
+  options.scale = scaling;
+  options.is_causal = true;
+  options.q_offset = key_states.size(2) - seq;
+  options.key_padding_mask = attention_mask;
+  Tensor attn_output = scaled_dot_product_attention(query_states, key_states, value_states, options);
+  attn_output = attn_output.transpose(1, 2).reshape({batch, seq, -1});  // [batch, seq, heads * head_dim]
+  return o_proj(attn_output);
+}
+
+OlmoDecoderLayer::OlmoDecoderLayer(const OlmoConfig& config, const nn::WeightScope& w, int64_t layer_idx)
+    : self_attn(config, w / "self_attn", layer_idx),
+      mlp(config, w / "mlp"),
+      input_layernorm(config.hidden_size),
+      post_attention_layernorm(config.hidden_size) {}
+
+Tensor OlmoDecoderLayer::forward(const Tensor& hidden_states, const std::pair<Tensor, Tensor>& position_embeddings,
+                                 const Tensor& attention_mask, nn::KVCache* past_key_values) const {
+  // Self attention, pre-norm + residual
+  Tensor residual = hidden_states;
+  Tensor h = input_layernorm(hidden_states);
+  h = self_attn.forward(h, position_embeddings, attention_mask, past_key_values);
+  h = residual + h;
+
+  // Fully connected, pre-norm + residual
+  residual = h;
+  h = post_attention_layernorm(h);
+  h = mlp.forward(h);
+  return residual + h;
+}
+
+namespace {
+std::vector<OlmoDecoderLayer> make_layers(const OlmoConfig& config, const nn::WeightScope& w) {
+  std::vector<OlmoDecoderLayer> layers;
+  layers.reserve(size_t(config.num_hidden_layers));
+  for (int64_t i = 0; i < config.num_hidden_layers; ++i) layers.emplace_back(config, w / "layers" / i, i);
+  return layers;
+}
+
+// Checks the model inputs and fills in HF's default position ids (cache_position, shared by the batch).
+Tensor position_ids_for(const CausalLMInputs& inputs) {
+  const Tensor& ids = inputs.input_ids;
+  TFM_CHECK(ids.defined() && ids.dim() == 2 && !is_floating(ids.dtype()),
+            "[forward] input_ids must be an integer [batch, seq] tensor");
+  const int64_t past = inputs.past_key_values ? inputs.past_key_values->seq_length() : 0;
+  const int64_t batch = ids.size(0), seq = ids.size(1);
+  if (inputs.attention_mask.defined())
+    TFM_CHECK(inputs.attention_mask.dim() == 2 && inputs.attention_mask.size(0) == batch &&
+                  inputs.attention_mask.size(1) == past + seq,
+              "[forward] attention_mask must be [", batch, ", ", past + seq, "], got ",
+              shape_str(inputs.attention_mask.shape()));
+  Tensor position_ids = inputs.position_ids;
+  if (!position_ids.defined())
+    position_ids = Tensor::arange(past, past + seq).unsqueeze(0).expand({batch, seq}).contiguous();
+  TFM_CHECK(position_ids.dim() == 2 && position_ids.size(0) == batch && position_ids.size(1) == seq,
+            "[forward] position_ids must be [", batch, ", ", seq, "], got ", shape_str(position_ids.shape()));
+  return position_ids;
+}
+}  // namespace
+
+OlmoModel::OlmoModel(const OlmoConfig& config, const nn::WeightScope& w)
+    : embed_tokens(w / "embed_tokens", config.vocab_size, config.hidden_size),
+      layers(make_layers(config, w)),
+      norm(config.hidden_size),
+      rotary_emb(config.rope) {}
+
+Tensor OlmoModel::forward(const CausalLMInputs& inputs, std::vector<Tensor>* all_hidden_states) {
+  Tensor position_ids = position_ids_for(inputs);
+  Tensor hidden_states = embed_tokens(inputs.input_ids);  // [batch, seq, hidden_size]
+  std::pair<Tensor, Tensor> position_embeddings = rotary_emb.forward(position_ids);  // cos, sin [batch, seq, head_dim]
+  for (const OlmoDecoderLayer& layer : layers) {
+    if (all_hidden_states) all_hidden_states->push_back(hidden_states);
+    hidden_states = layer.forward(hidden_states, position_embeddings, inputs.attention_mask, inputs.past_key_values);
+  }
+  hidden_states = norm(hidden_states);
+  if (all_hidden_states) all_hidden_states->push_back(hidden_states);
+  return hidden_states;
+}
+
+namespace {
+// HF's base_model_prefix rule: a checkpoint saved from OlmoModel has no "model." prefix.
+nn::WeightScope base_scope(const std::shared_ptr<nn::WeightStore>& store) {
+  nn::WeightScope root(store);
+  if (!store->is_random() && !store->contains("model.embed_tokens.weight") && store->contains("embed_tokens.weight"))
+    return root;
+  return root / OlmoForCausalLM::kBaseModelPrefix;
+}
+}  // namespace
+
+OlmoForCausalLM::OlmoForCausalLM(OlmoConfig config, std::shared_ptr<nn::WeightStore> store)
+    : config_(std::move(config)), store_(std::move(store)), model(config_, base_scope(store_)) {
+  lm_head = config_.tie_word_embeddings
+                ? nn::Linear::tied(model.embed_tokens.weight)
+                : nn::Linear(nn::WeightScope(store_) / "lm_head", config_.hidden_size, config_.vocab_size, false);
+  // Keys Hugging Face ignores: the rotary buffer of old checkpoints, lm_head when tied.
+  store_->finish_strict({"rotary_emb.inv_freq", config_.tie_word_embeddings ? "lm_head.weight" : "\x01"});
+}
+
+std::unique_ptr<OlmoForCausalLM> OlmoForCausalLM::from_pretrained(const std::filesystem::path& model_dir,
+                                                                  const LoadOptions& options) {
+  OlmoConfig config = OlmoConfig::from_file(model_dir / "config.json");
+  auto store = open_weights(model_dir, options, config.initializer_range);
+  return std::make_unique<OlmoForCausalLM>(std::move(config), std::move(store));
+}
+
+CausalLMOutput OlmoForCausalLM::forward(const CausalLMInputs& inputs) {
+  CausalLMOutput out;
+  Tensor hidden_states = model.forward(inputs, inputs.output_hidden_states ? &out.hidden_states : nullptr);
+  const int64_t seq = hidden_states.size(1);
+  if (inputs.logits_to_keep > 0 && inputs.logits_to_keep < seq)
+    hidden_states = hidden_states.narrow(1, seq - inputs.logits_to_keep, inputs.logits_to_keep);
+  out.logits = lm_head(hidden_states);  // [batch, seq, vocab_size]
+  return out;
+}
+
+std::unique_ptr<nn::KVCache> OlmoForCausalLM::make_cache(int64_t max_cache_len) const {
+  return std::make_unique<nn::DynamicCache>(config_.num_hidden_layers, max_cache_len);
+}
+
+}  // namespace transformers::models::olmo
