@@ -9,11 +9,14 @@
 #include "transformers/models/distilbert/modeling_distilbert.h"
 #include "transformers/models/gemma/modeling_gemma.h"
 #include "transformers/models/gemma2/modeling_gemma2.h"
+#include "transformers/models/gemma3/modeling_gemma3.h"
 #include "transformers/models/gpt2/modeling_gpt2.h"
 #include "transformers/models/gpt_neox/modeling_gpt_neox.h"
 #include "transformers/models/llama/modeling_llama.h"
 #include "transformers/models/mistral/modeling_mistral.h"
 #include "transformers/models/modernbert/modeling_modernbert.h"
+#include "transformers/models/olmo/modeling_olmo.h"
+#include "transformers/models/olmo2/modeling_olmo2.h"
 #include "transformers/models/phi/modeling_phi.h"
 #include "transformers/models/phi3/modeling_phi3.h"
 #include "transformers/models/qwen2/modeling_qwen2.h"
@@ -53,6 +56,9 @@ const std::vector<Entry>& registry() {
       {"Qwen3ForCausalLM", "qwen3", true, factory<qwen3::Qwen3ForCausalLM>()},
       {"GemmaForCausalLM", "gemma", true, factory<gemma::GemmaForCausalLM>()},
       {"Gemma2ForCausalLM", "gemma2", true, factory<gemma2::Gemma2ForCausalLM>()},
+      {"Gemma3ForCausalLM", "gemma3_text", true, factory<gemma3::Gemma3ForCausalLM>()},
+      {"OlmoForCausalLM", "olmo", true, factory<olmo::OlmoForCausalLM>()},
+      {"Olmo2ForCausalLM", "olmo2", true, factory<olmo2::Olmo2ForCausalLM>()},
       {"BertModel", "bert", false, factory<bert::BertModel>()},
       {"BertForMaskedLM", "bert", false, factory<bert::BertForMaskedLM>()},
       {"BertForSequenceClassification", "bert", false, factory<bert::BertForSequenceClassification>()},
