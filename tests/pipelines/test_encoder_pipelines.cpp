@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pipelines/pipeline_test_support.h"
 #include "support/fixtures.h"
 #include "transformers/core/autograd.h"
 #include "transformers/core/error.h"
@@ -18,67 +19,11 @@
 
 using namespace transformers;
 using namespace transformers::pipelines;
-using transformers::testing::shared_path;
+using namespace transformers::testing;
 
 namespace {
 
-// WordLevel over 256 ids: [PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3, `mask_id` = [MASK], every other id i
-// is the word "w<i>"; whitespace split; BERT's single/pair templates.
-tok::PreTrainedTokenizer word_tokenizer(int mask_id) {
-  nlohmann::json vocab = nlohmann::json::object();
-  for (int i = 0; i < 256; ++i) vocab["w" + std::to_string(i)] = i;
-  for (auto [name, id] : {std::pair{"[PAD]", 0}, {"[UNK]", 1}, {"[CLS]", 2}, {"[SEP]", 3}, {"[MASK]", mask_id}}) {
-    vocab.erase("w" + std::to_string(id));
-    vocab[name] = id;
-  }
-  nlohmann::json added = nlohmann::json::array();
-  for (auto [name, id] : {std::pair{"[PAD]", 0}, {"[CLS]", 2}, {"[SEP]", 3}, {"[MASK]", mask_id}})
-    added.push_back({{"id", id}, {"content", name}, {"single_word", false}, {"lstrip", false}, {"rstrip", false},
-                     {"normalized", false}, {"special", true}});
-  auto special = [](const char* t) { return nlohmann::json{{"SpecialToken", {{"id", t}, {"type_id", 0}}}}; };
-  auto seq = [](const char* s, int type) { return nlohmann::json{{"Sequence", {{"id", s}, {"type_id", type}}}}; };
-  nlohmann::json sep1 = {{"SpecialToken", {{"id", "[SEP]"}, {"type_id", 1}}}};
-  nlohmann::json j = {
-      {"version", "1.0"},
-      {"added_tokens", added},
-      {"normalizer", nullptr},
-      {"pre_tokenizer", {{"type", "WhitespaceSplit"}}},
-      {"post_processor",
-       {{"type", "TemplateProcessing"},
-        {"single", {special("[CLS]"), seq("A", 0), special("[SEP]")}},
-        {"pair", {special("[CLS]"), seq("A", 0), special("[SEP]"), seq("B", 1), sep1}},
-        {"special_tokens",
-         {{"[CLS]", {{"id", "[CLS]"}, {"ids", {2}}, {"tokens", {"[CLS]"}}}},
-          {"[SEP]", {{"id", "[SEP]"}, {"ids", {3}}, {"tokens", {"[SEP]"}}}}}}}},
-      {"decoder", nullptr},
-      {"model", {{"type", "WordLevel"}, {"unk_token", "[UNK]"}, {"vocab", vocab}}}};
-  tok::PreTrainedTokenizer t(tok::Tokenizer::from_json(j.dump()));
-  t.pad_token = "[PAD]";
-  t.cls_token = "[CLS]";
-  t.sep_token = "[SEP]";
-  t.mask_token = "[MASK]";
-  return t;
-}
-
-std::string words(const std::vector<int64_t>& ids) {
-  std::string s;
-  for (int64_t id : ids) s += (s.empty() ? "w" : " w") + std::to_string(id);
-  return s;
-}
-
-std::vector<double> reference(const std::string& case_name, const std::string& name) {
-  io::SafetensorsFile f = io::SafetensorsFile::open(shared_path("fixtures/models/" + case_name + "/reference.safetensors"));
-  const io::TensorView* v = f.find(name);
-  return Tensor::from_blob(v->data, v->shape, v->dtype, f.keep_alive()).to_vector<double>();
-}
-
-std::vector<double> hand_softmax(std::vector<double> x) {
-  double mx = x[0], sum = 0;
-  for (double v : x) mx = std::max(mx, v);
-  for (double& v : x) sum += v = std::exp(v - mx);
-  for (double& v : x) v /= sum;
-  return x;
-}
+tok::PreTrainedTokenizer word_tokenizer(int mask_id) { return transformers::testing::test_tokenizer(mask_id); }
 
 }  // namespace
 

@@ -51,12 +51,13 @@ models::NamedTensors to_model_inputs(const tok::BatchEncoding& batch, const std:
   return inputs;
 }
 
-std::vector<const tok::Encoding*> flatten_windows(const std::vector<tok::Encoding>& encodings,
+std::vector<const tok::Encoding*> flatten_windows(const std::vector<tok::Encoding>& encodings, bool overflowing,
                                                   std::vector<size_t>* sample) {
   std::vector<const tok::Encoding*> rows;
   for (size_t i = 0; i < encodings.size(); ++i) {
     rows.push_back(&encodings[i]);
     if (sample) sample->push_back(i);
+    if (!overflowing) continue;
     for (const tok::Encoding& window : encodings[i].overflowing) {
       rows.push_back(&window);
       if (sample) sample->push_back(i);

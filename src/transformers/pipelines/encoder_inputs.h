@@ -17,9 +17,10 @@ std::vector<std::string> model_input_names(const tok::PreTrainedTokenizer& token
 // by `names` (token_type_ids is left out when absent from names).
 models::NamedTensors to_model_inputs(const tok::BatchEncoding& batch, const std::vector<std::string>& names);
 
-// Each input's encoding followed by its overflowing windows (HF's row order for
-// return_overflowing_tokens); `sample` (when given) gets the input index of each row.
-std::vector<const tok::Encoding*> flatten_windows(const std::vector<tok::Encoding>& encodings,
+// Each input's encoding followed, when `overflowing`, by the windows truncation cut off (HF's
+// row order for return_overflowing_tokens; without it HF drops them); `sample` (when given)
+// gets the input index of each row.
+std::vector<const tok::Encoding*> flatten_windows(const std::vector<tok::Encoding>& encodings, bool overflowing,
                                                   std::vector<size_t>* sample = nullptr);
 
 // Rows of any lengths -> int64 [rows, longest] tensors named by `names`, padded on the right with

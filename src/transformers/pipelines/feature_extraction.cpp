@@ -31,7 +31,7 @@ std::pair<std::vector<tok::Encoding>, Tensor> encode_and_run(models::PreTrainedM
   e.truncation = truncation;
   e.max_length = max_length;
   tok::BatchEncoding batch = tokenizer.encode_batch(texts, e);
-  std::vector<const tok::Encoding*> rows = flatten_windows(batch.encodings);
+  std::vector<const tok::Encoding*> rows = flatten_windows(batch.encodings, false);
   Tensor hidden = forward_output(
       model, to_model_inputs(rows, model_input_names(tokenizer), tokenizer.pad_token_id().value_or(0)),
       "last_hidden_state", task);

@@ -153,7 +153,7 @@ std::vector<std::vector<Answer>> QuestionAnsweringPipeline::operator()(const std
   e.return_overflowing_tokens = true;
   tok::BatchEncoding batch = tokenizer_->encode_batch(pairs, e);
   std::vector<size_t> sample;
-  std::vector<const tok::Encoding*> rows = flatten_windows(batch.encodings, &sample);
+  std::vector<const tok::Encoding*> rows = flatten_windows(batch.encodings, true, &sample);
 
   models::NamedTensors model_inputs =
       to_model_inputs(rows, model_input_names(*tokenizer_), tokenizer_->pad_token_id().value_or(0));

@@ -239,7 +239,7 @@ std::vector<std::vector<TokenEntity>> TokenClassificationPipeline::operator()(
   }
   tok::BatchEncoding batch = tokenizer_->encode_batch(texts, e);
   std::vector<size_t> sample;
-  std::vector<const tok::Encoding*> rows = flatten_windows(batch.encodings, &sample);
+  std::vector<const tok::Encoding*> rows = flatten_windows(batch.encodings, e.return_overflowing_tokens, &sample);
   Tensor logits = forward_output(*model_, to_model_inputs(rows, model_input_names(*tokenizer_),
                                                           tokenizer_->pad_token_id().value_or(0)),
                                  "logits", "token-classification");

@@ -147,7 +147,7 @@ std::vector<ZeroShotResult> ZeroShotClassificationPipeline::operator()(const std
     e.truncation = false;
     batch = tokenizer_->encode_batch(pairs, e);
   }
-  std::vector<const tok::Encoding*> rows = flatten_windows(batch.encodings);
+  std::vector<const tok::Encoding*> rows = flatten_windows(batch.encodings, false);
   Tensor logits = forward_output(
       *model_, to_model_inputs(rows, model_input_names(*tokenizer_), tokenizer_->pad_token_id().value_or(0)), "logits",
       "zero-shot-classification");
