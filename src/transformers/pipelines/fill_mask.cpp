@@ -32,11 +32,11 @@ std::vector<std::pair<int64_t, double>> fill_mask_candidates(const std::vector<d
 }
 
 std::string fill_mask_to_json(const std::vector<FillMaskResult>& results) {
-  nlohmann::json out = nlohmann::json::array();
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const FillMaskResult& per_input : results) {
-    nlohmann::json masks = nlohmann::json::array();
+    nlohmann::ordered_json masks = nlohmann::ordered_json::array();
     for (const auto& predictions : per_input) {
-      nlohmann::json list = nlohmann::json::array();
+      nlohmann::ordered_json list = nlohmann::ordered_json::array();
       for (const FillMaskPrediction& p : predictions)
         list.push_back({{"score", p.score}, {"token", p.token}, {"token_str", p.token_str}, {"sequence", p.sequence}});
       masks.push_back(list);

@@ -10,7 +10,7 @@ namespace transformers::pipelines {
 
 namespace {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;
 
 struct TaskName {
   const char* name;
