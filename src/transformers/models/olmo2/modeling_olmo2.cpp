@@ -100,25 +100,6 @@ std::vector<Olmo2DecoderLayer> make_layers(const Olmo2Config& config, const nn::
   return layers;
 }
 
-// Checks the model inputs and fills in HF's default position ids (cache_position, shared by the batch).
-Tensor position_ids_for(const CausalLMInputs& inputs) {
-  const Tensor& ids = inputs.input_ids;
-  TFM_CHECK(ids.defined() && ids.dim() == 2 && !is_floating(ids.dtype()),
-            "[forward] input_ids must be an integer [batch, seq] tensor");
-  const int64_t past = inputs.past_key_values ? inputs.past_key_values->seq_length() : 0;
-  const int64_t batch = ids.size(0), seq = ids.size(1);
-  if (inputs.attention_mask.defined())
-    TFM_CHECK(inputs.attention_mask.dim() == 2 && inputs.attention_mask.size(0) == batch &&
-                  inputs.attention_mask.size(1) == past + seq,
-              "[forward] attention_mask must be [", batch, ", ", past + seq, "], got ",
-              shape_str(inputs.attention_mask.shape()));
-  Tensor position_ids = inputs.position_ids;
-  if (!position_ids.defined())
-    position_ids = Tensor::arange(past, past + seq).unsqueeze(0).expand({batch, seq}).contiguous();
-  TFM_CHECK(position_ids.dim() == 2 && position_ids.size(0) == batch && position_ids.size(1) == seq,
-            "[forward] position_ids must be [", batch, ", ", seq, "], got ", shape_str(position_ids.shape()));
-  return position_ids;
-}
 }  // namespace
 
 Olmo2Model::Olmo2Model(const Olmo2Config& config, const nn::WeightScope& w)
@@ -128,7 +109,7 @@ Olmo2Model::Olmo2Model(const Olmo2Config& config, const nn::WeightScope& w)
       rotary_emb(config.rope) {}
 
 Tensor Olmo2Model::forward(const CausalLMInputs& inputs, std::vector<Tensor>* all_hidden_states) {
-  Tensor position_ids = position_ids_for(inputs);
+  Tensor position_ids = prepare_position_ids(inputs);
   Tensor hidden_states = embed_tokens(inputs.input_ids);  // [batch, seq, hidden_size]
   std::pair<Tensor, Tensor> position_embeddings = rotary_emb.forward(position_ids);  // cos, sin [batch, seq, head_dim]
   for (const Olmo2DecoderLayer& layer : layers) {
