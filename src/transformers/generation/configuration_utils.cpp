@@ -77,7 +77,7 @@ GenerationConfig GenerationConfig::from_model_dir(const std::filesystem::path& m
 
 void GenerationConfig::validate() const {
   TFM_CHECK(num_beams >= 1, "[generate] num_beams must be >= 1, got ", num_beams);
-  TFM_CHECK(num_return_sequences >= 1 && num_return_sequences <= num_beams || (do_sample && num_beams == 1),
+  TFM_CHECK((num_return_sequences >= 1 && num_return_sequences <= num_beams) || (do_sample && num_beams == 1),
             "[generate] num_return_sequences (", num_return_sequences, ") must be between 1 and num_beams (",
             num_beams, ")");
   TFM_CHECK(!do_sample || temperature > 0, "[generate] temperature must be > 0, got ", temperature);

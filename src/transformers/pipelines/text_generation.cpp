@@ -88,7 +88,9 @@ std::vector<GeneratedText> TextGenerationPipeline::operator()(const std::vector<
     items.push_back(msg);
   }
   templates::Value list = templates::Value::list(std::move(items));
-  std::string rendered = chat_templates_->select(false).apply(list, {.add_generation_prompt = true}).rendered;
+  templates::ChatTemplateOptions chat_options;
+  chat_options.add_generation_prompt = true;
+  std::string rendered = chat_templates_->select(false).apply(list, chat_options).rendered;
   // The template already holds the special tokens (HF: add_special_tokens=False for chats).
   std::vector<int32_t> prompt_ids = tokenizer_->encode_ids(rendered, /*add_special_tokens=*/false);
   std::vector<GeneratedText> results;
