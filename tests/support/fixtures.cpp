@@ -5,6 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <unistd.h>
+
 namespace transformers::testing {
 
 std::optional<std::filesystem::path> shared_root() {
@@ -25,7 +27,9 @@ std::filesystem::path shared_path(const std::string& relative) {
 }
 
 std::filesystem::path temp_dir(const std::string& name) {
-  std::filesystem::path p = std::filesystem::path(TFM_BINARY_DIR) / "test_tmp" / name;
+  // Per process: CTest runs the tests of one executable in parallel processes.
+  std::filesystem::path p =
+      std::filesystem::path(TFM_BINARY_DIR) / "test_tmp" / (name + "-" + std::to_string(getpid()));
   std::filesystem::remove_all(p);
   std::filesystem::create_directories(p);
   return p;

@@ -15,7 +15,7 @@ std::optional<std::filesystem::path> shared_root();
 // Precondition: shared_root() has a value.
 std::filesystem::path shared_path(const std::string& relative);
 
-// A fresh empty directory under the build tree for a test's own files.
+// A fresh empty directory under the build tree for a test's own files (unique to this process).
 std::filesystem::path temp_dir(const std::string& name);
 
 // Reads a whole file into a string (throws std::runtime_error when it cannot).
