@@ -8,6 +8,7 @@
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
 #include "transformers/core/random.h"
+#include "transformers/core/runtime.h"
 
 using namespace transformers;
 
@@ -105,6 +106,43 @@ TEST(RandomTest, InPlaceFillsRespectViewsAndParameters) {
   EXPECT_EQ(col.to_vector<float>(), std::vector<float>(4, 10.0f));
   EXPECT_THROW(ops::normal_(t, 0, -1, gen), Error);
   EXPECT_THROW(ops::uniform_(t, 1, 0, gen), Error);
+}
+
+TEST(RandomTest, LargeFillsMatchTheSerialStreamOnAnyThreadCount) {
+  // Large fills are cut into chunks across threads; each element must still be the value of its
+  // own block (Note [Random streams]), here rebuilt by hand from next4().
+  const int64_t n = 70001;  // several chunks and an odd tail
+  for (int threads : {1, 2}) {
+    const int saved = runtime::num_threads();
+    runtime::set_num_threads(threads);
+    Generator gen(77), ref(77);
+    std::vector<double> z = ops::randn({n}, gen, DType::Float64).to_vector<double>();
+    std::vector<float> u = ops::rand({n}, gen, DType::Float32).to_vector<float>();
+    runtime::set_num_threads(saved);
+    uint32_t w[4];
+    for (int64_t i = 0; i < n; i += 2) {
+      ref.next4(w);
+      const double u1 = double(((uint64_t(w[0]) << 32) | w[1]) >> 11) * 0x1p-53;
+      const double u2 = double(((uint64_t(w[2]) << 32) | w[3]) >> 11) * 0x1p-53;
+      const double r = std::sqrt(-2.0 * std::log(1.0 - u1)), theta = 2.0 * M_PI * u2;
+      ASSERT_EQ(z[size_t(i)], r * std::cos(theta)) << i;
+      if (i + 1 < n) ASSERT_EQ(z[size_t(i + 1)], r * std::sin(theta)) << i;
+    }
+    for (int64_t i = 0; i < n; i += 4) {
+      ref.next4(w);
+      for (int64_t j = 0; j < 4 && i + j < n; ++j) ASSERT_EQ(u[size_t(i + j)], float(w[j] >> 8) * 0x1p-24f) << i + j;
+    }
+    EXPECT_EQ(gen.offset(), ref.offset());  // both fills advanced the stream by whole blocks
+  }
+}
+
+TEST(RandomTest, StridedFillEqualsContiguousFill) {
+  Generator a(9), b(9);
+  Tensor t = Tensor::zeros({300, 200}).transpose(0, 1);  // [200, 300], not contiguous
+  ops::normal_(t, 1.0, 2.0, a);
+  Tensor c = Tensor::zeros({200, 300});
+  ops::normal_(c, 1.0, 2.0, b);
+  EXPECT_EQ(t.contiguous().to_vector<float>(), c.to_vector<float>());
 }
 
 TEST(MultinomialTest, WithReplacementFollowsWeights) {

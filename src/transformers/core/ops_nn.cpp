@@ -8,6 +8,7 @@
 
 #include "transformers/core/autograd.h"
 #include "transformers/core/cpu/element.h"
+#include "transformers/core/cpu/pool.h"
 #include "transformers/core/cpu/vec.h"
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
@@ -254,8 +255,7 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   const cpu::VecKernels vec = cpu::vec_kernels();
   // One work item = one query position and one KV head with its `groups` query heads: each K
   // and V row is loaded once for the whole group (GQA shares it; nothing is copied).
-#pragma omp parallel
-  {
+  auto items = [&](int64_t item_begin, int64_t item_end) {
     // Per-thread scratch, kept across calls: decoding calls this once per layer and token.
     thread_local std::vector<float> scores_buf, acc_buf, group_buf;
     thread_local std::vector<const float*> qrow_buf;
@@ -263,69 +263,70 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
     if (acc_buf.size() < size_t(groups * DV)) acc_buf.resize(size_t(groups * DV));
     if (group_buf.size() < size_t(2 * groups)) group_buf.resize(size_t(2 * groups));
     if (qrow_buf.size() < size_t(groups)) qrow_buf.resize(size_t(groups));
-#pragma omp for collapse(3) schedule(static)
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t kvh = 0; kvh < KVH; ++kvh)
-        for (int64_t i = 0; i < L; ++i) {
-          const float* kbase = pk + b * ks0 + kvh * ks1;
-          const float* vbase = pv + b * vs0 + kvh * vs1;
-          const uint8_t* prow = pad.empty() ? nullptr : pad.data() + b * S;
-          const int64_t pos = o.q_offset + i;
-          // Keys outside [lo, hi) are masked by causality or the sliding window.
-          const int64_t hi = o.is_causal ? std::clamp<int64_t>(pos + 1, 0, S) : S;
-          const int64_t lo = o.sliding_window > 0 ? std::clamp<int64_t>(pos - o.sliding_window + 1, 0, hi) : 0;
-          bool any_visible = false;
-          for (int64_t j = lo; j < hi && !any_visible; ++j) any_visible = !prow || prow[j];
-          float* acc = acc_buf.data();
-          std::fill(acc, acc + groups * DV, 0.0f);
-          if (!any_visible) {
-            // Every key masked: HF's scores are all equal (the minimum), so the softmax is uniform.
-            for (int64_t j = 0; j < S; ++j)
-              for (int64_t g = 0; g < groups; ++g) vec.axpy(1.0f / float(S), vbase + j * vs2, acc + g * DV, DV);
-          } else {
-            // Scores; masked ones are -inf here. HF adds the dtype minimum instead, which gives
-            // the same probabilities (exactly 0) once one key is visible.
-            float* mx = group_buf.data();
-            float* dots = mx + groups;
-            const float** qrows = qrow_buf.data();
-            std::fill(mx, mx + groups, neg_inf);
-            for (int64_t g = 0; g < groups; ++g) qrows[g] = pq + b * qs0 + (kvh * groups + g) * qs1 + i * qs2;
-            for (int64_t j = lo; j < hi; ++j) {
-              if (prow && !prow[j]) {
-                for (int64_t g = 0; g < groups; ++g) scores_buf[size_t(g * S + j)] = neg_inf;
-                continue;
-              }
-              vec.dot_many(qrows, groups, kbase + j * ks2, D, dots);
-              for (int64_t g = 0; g < groups; ++g) {
-                const int64_t h = kvh * groups + g;
-                float v = dots[g] * scale;
-                if (softcap > 0) v = softcap * std::tanh(v / softcap);
-                if (pb) v += pb[b * bs[0] + h * bs[1] + i * bs[2] + j * bs[3]];
-                scores_buf[size_t(g * S + j)] = v;
-                mx[g] = std::max(mx[g], v);
-              }
-            }
-            for (int64_t g = 0; g < groups; ++g) {
-              float* sc = scores_buf.data() + g * S;
-              for (int64_t j = lo; j < hi; ++j) sc[j] -= mx[g];  // masked keys stay -inf -> exp 0
-              vec.exp(sc + lo, sc + lo, hi - lo);
-              float sum = 0.0f;
-              for (int64_t j = lo; j < hi; ++j) sum += sc[j];
-              const float inv = 1.0f / sum;
-              for (int64_t j = lo; j < hi; ++j) sc[j] *= inv;
-            }
-            for (int64_t j = lo; j < hi; ++j) {
-              const float* vrow = vbase + j * vs2;
-              for (int64_t g = 0; g < groups; ++g) {
-                const float p = scores_buf[size_t(g * S + j)];
-                if (p != 0.0f) vec.axpy(p, vrow, acc + g * DV, DV);
-              }
-            }
+    for (int64_t item = item_begin; item < item_end; ++item) {
+      const int64_t i = item % L, kvh = (item / L) % KVH, b = item / (L * KVH);
+      const float* kbase = pk + b * ks0 + kvh * ks1;
+      const float* vbase = pv + b * vs0 + kvh * vs1;
+      const uint8_t* prow = pad.empty() ? nullptr : pad.data() + b * S;
+      const int64_t pos = o.q_offset + i;
+      // Keys outside [lo, hi) are masked by causality or the sliding window.
+      const int64_t hi = o.is_causal ? std::clamp<int64_t>(pos + 1, 0, S) : S;
+      const int64_t lo = o.sliding_window > 0 ? std::clamp<int64_t>(pos - o.sliding_window + 1, 0, hi) : 0;
+      bool any_visible = false;
+      for (int64_t j = lo; j < hi && !any_visible; ++j) any_visible = !prow || prow[j];
+      float* acc = acc_buf.data();
+      std::fill(acc, acc + groups * DV, 0.0f);
+      if (!any_visible) {
+        // Every key masked: HF's scores are all equal (the minimum), so the softmax is uniform.
+        for (int64_t j = 0; j < S; ++j)
+          for (int64_t g = 0; g < groups; ++g) vec.axpy(1.0f / float(S), vbase + j * vs2, acc + g * DV, DV);
+      } else {
+        // Scores; masked ones are -inf here. HF adds the dtype minimum instead, which gives
+        // the same probabilities (exactly 0) once one key is visible.
+        float* mx = group_buf.data();
+        float* dots = mx + groups;
+        const float** qrows = qrow_buf.data();
+        std::fill(mx, mx + groups, neg_inf);
+        for (int64_t g = 0; g < groups; ++g) qrows[g] = pq + b * qs0 + (kvh * groups + g) * qs1 + i * qs2;
+        for (int64_t j = lo; j < hi; ++j) {
+          if (prow && !prow[j]) {
+            for (int64_t g = 0; g < groups; ++g) scores_buf[size_t(g * S + j)] = neg_inf;
+            continue;
           }
-          for (int64_t g = 0; g < groups; ++g)
-            std::copy(acc + g * DV, acc + (g + 1) * DV, po + ((b * H + kvh * groups + g) * L + i) * DV);
+          vec.dot_many(qrows, groups, kbase + j * ks2, D, dots);
+          for (int64_t g = 0; g < groups; ++g) {
+            const int64_t h = kvh * groups + g;
+            float v = dots[g] * scale;
+            if (softcap > 0) v = softcap * std::tanh(v / softcap);
+            if (pb) v += pb[b * bs[0] + h * bs[1] + i * bs[2] + j * bs[3]];
+            scores_buf[size_t(g * S + j)] = v;
+            mx[g] = std::max(mx[g], v);
+          }
         }
-  }
+        for (int64_t g = 0; g < groups; ++g) {
+          float* sc = scores_buf.data() + g * S;
+          for (int64_t j = lo; j < hi; ++j) sc[j] -= mx[g];  // masked keys stay -inf -> exp 0
+          vec.exp(sc + lo, sc + lo, hi - lo);
+          float sum = 0.0f;
+          for (int64_t j = lo; j < hi; ++j) sum += sc[j];
+          const float inv = 1.0f / sum;
+          for (int64_t j = lo; j < hi; ++j) sc[j] *= inv;
+        }
+        for (int64_t j = lo; j < hi; ++j) {
+          const float* vrow = vbase + j * vs2;
+          for (int64_t g = 0; g < groups; ++g) {
+            const float p = scores_buf[size_t(g * S + j)];
+            if (p != 0.0f) vec.axpy(p, vrow, acc + g * DV, DV);
+          }
+        }
+      }
+      for (int64_t g = 0; g < groups; ++g)
+        std::copy(acc + g * DV, acc + (g + 1) * DV, po + ((b * H + kvh * groups + g) * L + i) * DV);
+    }
+  };
+  // Work below ~64k multiply-adds is not worth waking the pool for.
+  const int64_t work_items = B * KVH * L, per_item = std::max<int64_t>(groups * S * (D + DV), 1);
+  cpu::parallel_for(work_items, std::max<int64_t>(1, (int64_t(1) << 16) / per_item), items);
   return out.to(q.dtype());
 }
 

@@ -8,6 +8,7 @@
 // stream exactly as ceil(n / per_block) calls of next4() would, on any number of threads.
 #include "transformers/core/random.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <vector>
@@ -76,31 +77,30 @@ namespace ops {
 namespace {
 enum class Dist { Uniform, Normal };
 
-// Values of n consecutive draws (Note [Random streams]), as doubles in row-major order.
-std::vector<double> draws(int64_t n, Dist dist, DType dt, Generator& gen) {
-  std::vector<double> v(size_t(std::max<int64_t>(n, 0)));
+// Elements per Philox block (Note [Random streams]).
+int64_t per_block(Dist dist, DType dt) { return dist == Dist::Uniform && dt != DType::Float64 ? 4 : 2; }
+
+// Writes a*draw + b for draws [first, first + n) of the stream that starts at block `base`
+// (first is a multiple of per_block) into out, contiguous elements of dtype dt.
+void draw_range(uint64_t seed, uint64_t base, int64_t first, int64_t n, Dist dist, DType dt, double a,
+                double b, std::byte* out) {
+  const size_t es = dtype_size(dt);
+  const int64_t per = per_block(dist, dt);
   uint32_t w[4];
-  if (dist == Dist::Uniform && dt != DType::Float64) {
-    for (int64_t i = 0; i < n; i += 4) {
-      gen.next4(w);
-      for (int64_t j = 0; j < 4 && i + j < n; ++j) v[size_t(i + j)] = to_unit(w[j], dt);
+  for (int64_t i = 0; i < n; i += per) {
+    block(seed, base + uint64_t((first + i) / per), w);
+    double v[4];
+    if (dist == Dist::Uniform && dt != DType::Float64) {
+      for (int j = 0; j < 4; ++j) v[j] = to_unit(w[j], dt);
+    } else if (dist == Dist::Uniform) {
+      v[0] = to_double53(w[0], w[1]);
+      v[1] = to_double53(w[2], w[3]);
+    } else {
+      box_muller(to_double53(w[0], w[1]), to_double53(w[2], w[3]), v[0], v[1]);
     }
-  } else if (dist == Dist::Uniform) {
-    for (int64_t i = 0; i < n; i += 2) {
-      gen.next4(w);
-      v[size_t(i)] = to_double53(w[0], w[1]);
-      if (i + 1 < n) v[size_t(i + 1)] = to_double53(w[2], w[3]);
-    }
-  } else {
-    for (int64_t i = 0; i < n; i += 2) {
-      gen.next4(w);
-      double z0, z1;
-      box_muller(to_double53(w[0], w[1]), to_double53(w[2], w[3]), z0, z1);
-      v[size_t(i)] = z0;
-      if (i + 1 < n) v[size_t(i + 1)] = z1;
-    }
+    const int64_t m = std::min(per, n - i);
+    for (int64_t j = 0; j < m; ++j) cpu::store_as<double>(out + size_t(i + j) * es, dt, a * v[j] + b);
   }
-  return v;
 }
 
 void check_float(DType dt, const char* op) {
@@ -109,17 +109,27 @@ void check_float(DType dt, const char* op) {
             "[", op, "] needs a floating dtype, got ", dtype_name(dt));
 }
 
-// Writes a*draw + b into x (any layout) in row-major element order.
+// Writes a*draw + b into x (any layout) in row-major element order. Each block of the stream is
+// computed from its index, so threads fill disjoint chunks with the values a serial loop would
+// write, straight into x (contiguous) or a contiguous staging copy (other layouts).
 void fill(const Tensor& x, Dist dist, double a, double b, Generator& gen, const char* op) {
   TFM_CHECK(x.defined(), "[", op, "] undefined tensor");
   check_float(x.dtype(), op);
   TFM_CHECK(!x.storage()->is_borrowed(), "[", op, "] tensor is a read-only borrowed view");
-  std::vector<double> v = draws(x.numel(), dist, x.dtype(), gen);
-  Tensor tmp = Tensor::empty(x.shape(), x.dtype());
-  std::byte* p = static_cast<std::byte*>(tmp.raw_data());
+  const int64_t n = x.numel(), per = per_block(dist, x.dtype());
+  const uint64_t blocks = uint64_t((n + per - 1) / per), base = gen.offset();
+  gen.skip(blocks);
+  Tensor dst = x.is_contiguous() ? x : Tensor::empty(x.shape(), x.dtype());
+  std::byte* p = static_cast<std::byte*>(dst.raw_data());
   const size_t es = dtype_size(x.dtype());
-  for (size_t i = 0; i < v.size(); ++i) cpu::store_as<double>(p + i * es, x.dtype(), a * v[i] + b);
-  x.copy_(tmp);
+  const int64_t chunk = 16384;  // elements per work item, a multiple of every per_block
+  const int64_t chunks = (n + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static) if (chunks > 1)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t first = c * chunk, m = std::min(chunk, n - first);
+    draw_range(gen.seed(), base, first, m, dist, x.dtype(), a, b, p + size_t(first) * es);
+  }
+  if (!x.is_contiguous()) x.copy_(dst);
 }
 }  // namespace
 

@@ -15,6 +15,10 @@ class Generator {
     offset_ = 0;
   }
   uint64_t seed() const { return seed_; }
+  // Blocks drawn so far (the counter of the next block), and a jump over `blocks` of them:
+  // parallel fills compute each block from its index (Note [Random streams]).
+  uint64_t offset() const { return offset_; }
+  void skip(uint64_t blocks) { offset_ += blocks; }
   // Four fresh 32-bit words; advances the stream.
   void next4(uint32_t out[4]);
   // Uniform in [0, 1) with 24 random bits (float) or 53 (double).

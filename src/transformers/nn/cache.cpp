@@ -48,6 +48,13 @@ void DynamicCache::crop(int64_t length) {
   for (Layer& l : layers_) l.length = std::min(l.length, length);
 }
 
+int64_t DynamicCache::nbytes() const {
+  int64_t total = 0;
+  for (const Layer& l : layers_)
+    if (l.keys.defined()) total += int64_t(l.keys.nbytes() + l.values.nbytes());
+  return total;
+}
+
 int64_t DynamicCache::seq_length() const { return layers_.empty() ? 0 : layers_[0].length; }
 
 void DynamicCache::reorder(const std::vector<int64_t>& beam_idx) {

@@ -21,6 +21,8 @@ class KVCache {
   // Assisted decoding: forget every token from position `length` on (rejected candidates).
   // Caches that cannot rewind (rolling windows) throw.
   virtual void crop(int64_t length);
+  // Bytes of key/value storage held (allocated capacity), for memory reports; 0 when unknown.
+  virtual int64_t nbytes() const { return 0; }
 };
 
 // Grows as tokens arrive. Storage is preallocated per layer with doubling capacity (or a fixed
@@ -34,6 +36,7 @@ class DynamicCache : public KVCache {
   int64_t seq_length() const override;
   void reorder(const std::vector<int64_t>& beam_idx) override;
   void crop(int64_t length) override;
+  int64_t nbytes() const override;
 
  private:
   struct Layer {

@@ -47,8 +47,10 @@ Tensor WeightStore::create(const Shape& shape, Init init) {
     case Init::Zeros: return Tensor::zeros(shape, dtype_);
     case Init::Ones: return Tensor::ones(shape, dtype_);
     case Init::Normal: {
-      Tensor t = ops::randn(shape, generator_, DType::Float32);
-      return ops::mul(t, std_).to(dtype_);
+      // Drawn straight into the model dtype: no f32 staging copy of e.g. a 151936-row embedding.
+      Tensor t = Tensor::empty(shape, dtype_);
+      ops::normal_(t, 0.0, std_, generator_);
+      return t;
     }
   }
   TFM_UNREACHABLE();

@@ -1,10 +1,10 @@
 #include "transformers/core/cpu/gemv.h"
 
 #include <immintrin.h>
-#include <omp.h>
 
 #include <algorithm>
 
+#include "transformers/core/cpu/pool.h"
 #include "transformers/core/error.h"
 #include "transformers/core/runtime.h"
 
@@ -23,27 +23,23 @@ inline float weight_at(const void* w, DType dt, int64_t i) {
 // Work below this many weights is not worth waking the thread pool for.
 constexpr int64_t kParallelMinWeights = int64_t(1) << 15;
 
-// Output rows [begin, end) of thread t out of nt: contiguous blocks, so each thread streams its
-// slice of W sequentially (the hardware prefetcher's best case).
-inline void thread_block(int64_t n, int t, int nt, int64_t& begin, int64_t& end) {
-  const int64_t chunk = (n + nt - 1) / nt;
-  begin = std::min<int64_t>(n, t * chunk);
-  end = std::min<int64_t>(n, begin + chunk);
-}
 }  // namespace
 
 void gemv_reference(const GemvArgs& a) {
   const size_t es = dtype_size(a.w_dtype);
-#pragma omp parallel for schedule(static) if (a.n_out * a.k >= kParallelMinWeights)
-  for (int64_t o = 0; o < a.n_out; ++o) {
-    const void* row = static_cast<const std::byte*>(a.w) + o * a.ldw * es;
-    for (int64_t r = 0; r < a.rows; ++r) {
-      const float* x = a.x + r * a.ldx;
-      float acc = 0.0f;
-      for (int64_t i = 0; i < a.k; ++i) acc += weight_at(row, a.w_dtype, i) * x[i];
-      a.y[r * a.ldy + o] = acc + (a.bias ? a.bias[o] : 0.0f);
+  auto run = [&](int64_t begin, int64_t end) {
+    for (int64_t o = begin; o < end; ++o) {
+      const void* row = static_cast<const std::byte*>(a.w) + o * a.ldw * es;
+      for (int64_t r = 0; r < a.rows; ++r) {
+        const float* x = a.x + r * a.ldx;
+        float acc = 0.0f;
+        for (int64_t i = 0; i < a.k; ++i) acc += weight_at(row, a.w_dtype, i) * x[i];
+        a.y[r * a.ldy + o] = acc + (a.bias ? a.bias[o] : 0.0f);
+      }
     }
-  }
+  };
+  if (a.n_out * a.k < kParallelMinWeights) run(0, a.n_out);
+  else parallel_for(a.n_out, grain_for(a.n_out, 1), run);
 }
 
 namespace {
@@ -154,16 +150,15 @@ void gemv_avx2(const GemvArgs& a) {
       default: TFM_UNREACHABLE();
     }
   };
-  if (a.n_out * a.k < kParallelMinWeights || omp_in_parallel()) {
+  if (a.n_out * a.k < kParallelMinWeights) {
     run(0, a.n_out);
     return;
   }
-#pragma omp parallel
-  {
-    int64_t begin, end;
-    thread_block(a.n_out, omp_get_thread_num(), omp_get_num_threads(), begin, end);
-    run(begin, end);
-  }
+  // Chunks of whole weight-row groups (multiples of 8), each a contiguous slice of W that the
+  // hardware prefetcher follows (Note [Decode thread pool]).
+  const int64_t min_rows = std::max<int64_t>(8, kParallelMinWeights / std::max<int64_t>(a.k, 1));
+  const int64_t grain = (grain_for(a.n_out, min_rows) + 7) / 8 * 8;
+  parallel_for(a.n_out, grain, run);
 }
 
 void gemv(const GemvArgs& a) {
