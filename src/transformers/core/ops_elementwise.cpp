@@ -6,6 +6,7 @@
 #include "transformers/core/autograd.h"
 #include "transformers/core/cpu/element.h"
 #include "transformers/core/cpu/vec.h"
+#include "transformers/core/cpu/pool.h"
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
 #include "transformers/core/runtime.h"
@@ -377,14 +378,19 @@ Tensor unary(UnaryOp op, const Tensor& x) {
     const float* in = x.data<float>();
     float* o = out.data<float>();
     const int64_t n = x.numel(), block = int64_t(1) << 14;
-#pragma omp parallel for if (n > (1 << 16)) schedule(static)
-    for (int64_t b = 0; b < n; b += block) kernel(in + b, o + b, std::min(block, n - b));
+    auto blocks = [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) kernel(in + b * block, o + b * block, std::min(block, n - b * block));
+    };
+    const int64_t nblocks = (n + block - 1) / block;
+    cpu::parallel_for(nblocks, n > (1 << 16) ? 1 : nblocks, blocks);
   } else if (x.dtype() == DType::Float32 && dt == DType::Float32 && x.is_contiguous()) {
     const float* in = x.data<float>();
     float* o = out.data<float>();
     const int64_t n = x.numel();
-#pragma omp parallel for if (n > (1 << 16)) schedule(static)
-    for (int64_t i = 0; i < n; ++i) o[i] = unary_value<float>(op, in[i]);
+    auto range = [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) o[i] = unary_value<float>(op, in[i]);
+    };
+    cpu::parallel_for(n, n > (1 << 16) ? int64_t(1) << 14 : n, range);
   } else {
     Shape sx = x.strides();
     const Shape& so = out.strides();

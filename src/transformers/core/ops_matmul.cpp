@@ -1,7 +1,6 @@
 // matmul and linear: OpenBLAS sgemm/dgemm for GEMM, our gemv kernels for a few rows, and
 // tiles of converted half weights fed to sgemm for many rows.
 #include <cblas.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <cstring>
@@ -10,8 +9,10 @@
 #include "transformers/core/autograd.h"
 #include "transformers/core/cpu/convert.h"
 #include "transformers/core/cpu/gemv.h"
+#include "transformers/core/cpu/pool.h"
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
+#include "transformers/core/runtime.h"
 
 namespace transformers::ops {
 
@@ -54,35 +55,45 @@ void gemm_2d(const Tensor& a, const Tensor& b, const Tensor& out) {
   }
 }
 
-// Note [Half weights with many rows]
-// y [rows, n_out] = x [rows, k] W^T with W in f16/bf16: tiles of W rows are converted to f32 into
-// a reused thread-local buffer (a few MiB, so it stays in cache) and handed to sgemm. Each
-// thread of one parallel region converts and multiplies whole tiles (sgemm runs single-threaded
-// inside the region), so the pool is entered once per call, not twice per tile. The conversion
-// reads W once; going through gemv instead streams W once per 8 rows of x.
+// Note [Linear with many rows]
+// y [rows, n_out] = x [rows, k] W^T is cut into slices of W's rows (output features) that the
+// decode pool's threads claim one at a time (Note [Decode thread pool]); each slice is one
+// single-threaded sgemm. OpenBLAS's own threading ends every call in an OpenMP barrier, which
+// on a shared machine waits for descheduled threads (measured: a quarter of prefill's CPU time
+// spinning in libgomp). With f16/bf16 weights, each slice is first converted to f32 into a
+// reused thread-local buffer (a few MiB, so it stays in cache): W is read once; going through
+// gemv instead would stream W once per 8 rows of x.
 constexpr size_t kHalfTileBytes = size_t(4) << 20;
 
-void half_weight_gemm(const Tensor& x, const Tensor& weight, const Tensor& y) {
+void linear_gemm(const Tensor& x, const Tensor& weight, const Tensor& y) {
   const int64_t rows = x.size(0), k = x.size(1), n_out = weight.size(0);
-  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
-  int64_t tile = int64_t(kHalfTileBytes / (size_t(std::max<int64_t>(k, 1)) * sizeof(float))) / 16 * 16;
-  const int64_t per_thread = ((n_out + threads - 1) / threads + 15) / 16 * 16;  // >= one tile each
-  tile = std::clamp<int64_t>(std::min(tile, per_thread), 16, std::max<int64_t>(n_out, 1));
-  const int64_t tiles = (n_out + tile - 1) / tile;
-  const size_t es = dtype_size(weight.dtype());
+  const DType wdt = weight.dtype();
+  const bool half = wdt != DType::Float32;
+  // Slices of 16 rows or more; enough slices for the threads to share the work evenly, few
+  // enough that x is not repacked too often; half weights also keep a slice within the buffer.
+  int64_t tile = ((n_out + 4 * runtime::num_threads() - 1) / (4 * runtime::num_threads()) + 15) / 16 * 16;
+  if (half) tile = std::min(tile, int64_t(kHalfTileBytes / (size_t(std::max<int64_t>(k, 1)) * sizeof(float))) / 16 * 16);
+  tile = std::clamp<int64_t>(tile, 16, std::max<int64_t>(n_out, 16));
+  const size_t es = dtype_size(wdt);
   const std::byte* w = static_cast<const std::byte*>(weight.raw_data());
+  const int64_t ldw = weight.stride(0);
   const float* px = x.data<float>();
   float* py = y.data<float>();
-#pragma omp parallel for schedule(dynamic, 1) if (threads > 1 && tiles > 1)
-  for (int64_t t = 0; t < tiles; ++t) {
-    thread_local std::vector<float> buffer;
-    if (buffer.size() < size_t(tile * k)) buffer.resize(size_t(tile * k));
-    const int64_t o0 = t * tile, nt = std::min(tile, n_out - o0);
-    cpu::rows_to_f32(w + o0 * weight.stride(0) * int64_t(es), weight.dtype(), nt, k, weight.stride(0),
-                     buffer.data());
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(nt), int(k), 1.0f, px, int(k),
-                buffer.data(), int(k), 0.0f, py + o0, int(n_out));
-  }
+  auto slices = [&](int64_t o0, int64_t o1) {
+    const int64_t nt = o1 - o0;
+    const float* b = reinterpret_cast<const float*>(w + o0 * ldw * int64_t(es));
+    int64_t ldb = ldw;
+    if (half) {
+      thread_local std::vector<float> buffer;
+      if (buffer.size() < size_t(nt * k)) buffer.resize(size_t(nt * k));
+      cpu::rows_to_f32(w + o0 * ldw * int64_t(es), wdt, nt, k, ldw, buffer.data());
+      b = buffer.data();
+      ldb = k;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(nt), int(k), 1.0f, px, int(k), b,
+                int(ldb), 0.0f, py + o0, int(n_out));
+  };
+  cpu::parallel_for(n_out, tile, slices);
 }
 
 Tensor matmul_forward(const Tensor& a0, const Tensor& b0) {
@@ -165,8 +176,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
       cpu::gemv({weight.raw_data(), wdt, n_out, k, weight.stride(0), x2.data<float>(), k,
                  y.data<float>(), n_out, rows, b32.defined() ? b32.data<float>() : nullptr});
     } else {
-      if (half_weight) half_weight_gemm(x2, weight, y);
-      else gemm_2d(x2, weight.transpose(0, 1), y);
+      linear_gemm(x2, weight, y);
       if (b32.defined()) {
         const float* bp = b32.data<float>();
         float* yp = y.data<float>();

@@ -73,15 +73,17 @@ Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps, double weight
   std::vector<float> w = param_values(weight, r.n, weight_offset, 1.0);
   const float* in = r.in.data<float>();
   float* out = r.out.data<float>();
-#pragma omp parallel for if (r.rows * r.n > (1 << 15)) schedule(static)
-  for (int64_t i = 0; i < r.rows; ++i) {
-    const float* row = in + i * r.n;
-    float* orow = out + i * r.n;
-    float ss = 0.0f;
-    for (int64_t j = 0; j < r.n; ++j) ss += row[j] * row[j];
-    const float scale = 1.0f / std::sqrt(ss / float(r.n) + float(eps));
-    for (int64_t j = 0; j < r.n; ++j) orow[j] = w[j] * (row[j] * scale);
-  }
+  auto range = [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const float* row = in + i * r.n;
+      float* orow = out + i * r.n;
+      float ss = 0.0f;
+      for (int64_t j = 0; j < r.n; ++j) ss += row[j] * row[j];
+      const float scale = 1.0f / std::sqrt(ss / float(r.n) + float(eps));
+      for (int64_t j = 0; j < r.n; ++j) orow[j] = w[j] * (row[j] * scale);
+    }
+  };
+  cpu::parallel_for(r.rows, r.rows * r.n > (1 << 15) ? cpu::grain_for(r.rows, 1) : r.rows, range);
   return r.out.to(x.dtype());
 }
 
@@ -95,18 +97,20 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, dou
   std::vector<float> w = param_values(weight, r.n, 0.0, 1.0), b = param_values(bias, r.n, 0.0, 0.0);
   const float* in = r.in.data<float>();
   float* out = r.out.data<float>();
-#pragma omp parallel for if (r.rows * r.n > (1 << 15)) schedule(static)
-  for (int64_t i = 0; i < r.rows; ++i) {
-    const float* row = in + i * r.n;
-    float* orow = out + i * r.n;
-    double mean_acc = 0.0;
-    for (int64_t j = 0; j < r.n; ++j) mean_acc += row[j];
-    const float mu = float(mean_acc / double(r.n));
-    double var_acc = 0.0;
-    for (int64_t j = 0; j < r.n; ++j) var_acc += double(row[j] - mu) * double(row[j] - mu);
-    const float rstd = 1.0f / std::sqrt(float(var_acc / double(r.n)) + float(eps));
-    for (int64_t j = 0; j < r.n; ++j) orow[j] = (row[j] - mu) * rstd * w[j] + b[j];
-  }
+  auto range = [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const float* row = in + i * r.n;
+      float* orow = out + i * r.n;
+      double mean_acc = 0.0;
+      for (int64_t j = 0; j < r.n; ++j) mean_acc += row[j];
+      const float mu = float(mean_acc / double(r.n));
+      double var_acc = 0.0;
+      for (int64_t j = 0; j < r.n; ++j) var_acc += double(row[j] - mu) * double(row[j] - mu);
+      const float rstd = 1.0f / std::sqrt(float(var_acc / double(r.n)) + float(eps));
+      for (int64_t j = 0; j < r.n; ++j) orow[j] = (row[j] - mu) * rstd * w[j] + b[j];
+    }
+  };
+  cpu::parallel_for(r.rows, r.rows * r.n > (1 << 15) ? cpu::grain_for(r.rows, 1) : r.rows, range);
   return r.out.to(x.dtype());
 }
 
@@ -142,20 +146,22 @@ Tensor apply_rotary(const Tensor& x, const Tensor& cos, const Tensor& sin) {
   Tensor out = Tensor::empty(x.shape(), DType::Float32);
   const float *px = xc.data<float>(), *pc = c.data<float>(), *ps = s.data<float>();
   float* po = out.data<float>();
-#pragma omp parallel for collapse(2) if (B * H * L * D > (1 << 15)) schedule(static)
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t h = 0; h < H; ++h)
-      for (int64_t l = 0; l < L; ++l) {
-        const float* xr = px + ((b * H + h) * L + l) * D;
-        float* orow = po + ((b * H + h) * L + l) * D;
-        const float* cr = pc + (b * L + l) * R;
-        const float* sr = ps + (b * L + l) * R;
-        for (int64_t i = 0; i < half; ++i) {
-          orow[i] = xr[i] * cr[i] - xr[i + half] * sr[i];
-          orow[i + half] = xr[i + half] * cr[i + half] + xr[i] * sr[i + half];
-        }
-        for (int64_t i = R; i < D; ++i) orow[i] = xr[i];
+  auto range = [&](int64_t r0, int64_t r1) {
+    for (int64_t bhl = r0; bhl < r1; ++bhl) {
+      const int64_t l = bhl % L, b = bhl / (H * L);
+      const float* xr = px + bhl * D;
+      float* orow = po + bhl * D;
+      const float* cr = pc + (b * L + l) * R;
+      const float* sr = ps + (b * L + l) * R;
+      for (int64_t i = 0; i < half; ++i) {
+        orow[i] = xr[i] * cr[i] - xr[i + half] * sr[i];
+        orow[i + half] = xr[i + half] * cr[i + half] + xr[i] * sr[i + half];
       }
+      for (int64_t i = R; i < D; ++i) orow[i] = xr[i];
+    }
+  };
+  const int64_t total = B * H * L;
+  cpu::parallel_for(total, total * D > (1 << 15) ? cpu::grain_for(total, 1) : total, range);
   return out;
 }
 

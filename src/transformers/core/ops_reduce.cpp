@@ -4,6 +4,7 @@
 
 #include "transformers/core/autograd.h"
 #include "transformers/core/cpu/element.h"
+#include "transformers/core/cpu/pool.h"
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
 
@@ -206,26 +207,28 @@ Tensor softmax_impl(const Tensor& x, int64_t dim) {
   auto run = [&]<typename T>() {
     const T* in = rows.data<T>();
     T* o = out_rows.data<T>();
-#pragma omp parallel for if (r.outer * r.n > (1 << 15)) schedule(static)
-    for (int64_t i = 0; i < r.outer; ++i) {
-      const T* row = in + i * r.n;
-      T* orow = o + i * r.n;
-      T m = -std::numeric_limits<T>::infinity();
-      for (int64_t j = 0; j < r.n; ++j) m = std::max(m, row[j]);
-      T s = 0;
-      for (int64_t j = 0; j < r.n; ++j) {
-        T e = std::exp(row[j] - m);
-        if constexpr (!kLog) orow[j] = e;
-        s += e;
+auto range = [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) {
+        const T* row = in + i * r.n;
+        T* orow = o + i * r.n;
+        T m = -std::numeric_limits<T>::infinity();
+        for (int64_t j = 0; j < r.n; ++j) m = std::max(m, row[j]);
+        T s = 0;
+        for (int64_t j = 0; j < r.n; ++j) {
+          T e = std::exp(row[j] - m);
+          if constexpr (!kLog) orow[j] = e;
+          s += e;
+        }
+        if constexpr (kLog) {
+          T ls = std::log(s);
+          for (int64_t j = 0; j < r.n; ++j) orow[j] = row[j] - m - ls;
+        } else {
+          T inv = T(1) / s;
+          for (int64_t j = 0; j < r.n; ++j) orow[j] *= inv;
+        }
       }
-      if constexpr (kLog) {
-        T ls = std::log(s);
-        for (int64_t j = 0; j < r.n; ++j) orow[j] = row[j] - m - ls;
-      } else {
-        T inv = T(1) / s;
-        for (int64_t j = 0; j < r.n; ++j) orow[j] *= inv;
-      }
-    }
+    };
+    cpu::parallel_for(r.outer, r.outer * r.n > (1 << 15) ? cpu::grain_for(r.outer, 1) : r.outer, range);
   };
   if (compute == DType::Float64) run.template operator()<double>();
   else run.template operator()<float>();

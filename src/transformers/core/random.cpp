@@ -15,6 +15,7 @@
 
 #include "transformers/core/cpu/element.h"
 #include "transformers/core/cpu/philox.h"
+#include "transformers/core/cpu/pool.h"
 #include "transformers/core/error.h"
 
 namespace transformers {
@@ -124,11 +125,13 @@ void fill(const Tensor& x, Dist dist, double a, double b, Generator& gen, const 
   const size_t es = dtype_size(x.dtype());
   const int64_t chunk = 16384;  // elements per work item, a multiple of every per_block
   const int64_t chunks = (n + chunk - 1) / chunk;
-#pragma omp parallel for schedule(static) if (chunks > 1)
-  for (int64_t c = 0; c < chunks; ++c) {
-    const int64_t first = c * chunk, m = std::min(chunk, n - first);
-    draw_range(gen.seed(), base, first, m, dist, x.dtype(), a, b, p + size_t(first) * es);
-  }
+  auto range = [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t first = c * chunk, m = std::min(chunk, n - first);
+      draw_range(gen.seed(), base, first, m, dist, x.dtype(), a, b, p + size_t(first) * es);
+    }
+  };
+  cpu::parallel_for(chunks, 1, range);
   if (!x.is_contiguous()) x.copy_(dst);
 }
 }  // namespace

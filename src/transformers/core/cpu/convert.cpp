@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "transformers/core/cpu/pool.h"
 #include "transformers/core/error.h"
 #include "transformers/core/runtime.h"
 
@@ -39,14 +40,16 @@ void rows_to_f32(const void* src, DType dt, int64_t rows, int64_t k, int64_t lds
             "[convert] unsupported dtype ", dtype_name(dt));
   const size_t es = dtype_size(dt);
   const bool simd = runtime::simd_level() == runtime::SimdLevel::Avx2;
-#pragma omp parallel for schedule(static) if (rows * k >= (int64_t(1) << 16))
-  for (int64_t r = 0; r < rows; ++r) {
-    const void* s = static_cast<const std::byte*>(src) + r * lds * int64_t(es);
-    float* d = dst + r * k;
-    if (dt == DType::Float32) std::memcpy(d, s, size_t(k) * sizeof(float));
-    else if (simd) row_avx2(s, dt, k, d);
-    else row_scalar(s, dt, k, d);
-  }
+  auto range = [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const void* s = static_cast<const std::byte*>(src) + r * lds * int64_t(es);
+      float* d = dst + r * k;
+      if (dt == DType::Float32) std::memcpy(d, s, size_t(k) * sizeof(float));
+      else if (simd) row_avx2(s, dt, k, d);
+      else row_scalar(s, dt, k, d);
+    }
+  };
+  parallel_for(rows, rows * k >= (int64_t(1) << 16) ? grain_for(rows, 1) : rows, range);
 }
 
 }  // namespace transformers::cpu

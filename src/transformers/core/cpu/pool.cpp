@@ -60,6 +60,7 @@ struct Pool {
 
   void worker_loop() {
     in_job = true;  // nested parallel_for calls from a chunk run serially
+    omp_set_num_threads(1);  // and so do OpenMP regions and OpenBLAS calls (its OpenMP build)
     uint64_t seen = next.load(std::memory_order_acquire) >> 32;
     while (true) {
       uint64_t w = next.load(std::memory_order_acquire);
@@ -161,7 +162,10 @@ void parallel_for(int64_t n, int64_t grain, RangeFn fn, void* ctx) {
     return;
   }
   p.resize(threads);
+  // The caller's OpenMP regions and OpenBLAS calls inside its chunks run on one thread too.
+  omp_set_num_threads(1);
   p.run(n, grain, fn, ctx);
+  omp_set_num_threads(threads);
 }
 
 }  // namespace transformers::cpu

@@ -12,7 +12,9 @@
 // usually follows within microseconds), then sleep on a futex.
 //
 // Threads: runtime::num_threads() in all (the caller plus num_threads() - 1 workers). A call from
-// inside a pool job or an OpenMP region, or while another thread uses the pool, runs serially.
+// inside a pool job or an OpenMP region, or while another thread uses the pool, runs serially;
+// inside a chunk, OpenMP regions and OpenBLAS calls run on the calling thread alone (a chunk may
+// call a single-threaded sgemm on its slice).
 #include <cstdint>
 
 namespace transformers::cpu {
