@@ -174,6 +174,31 @@ TEST(FusedTest, AttentionMatchesComposed) {
       for (DType dt : kDTypes) check_attention(c, S, S == 256 ? 64 : 33, dt, gen);
 }
 
+TEST(FusedTest, AttentionQueryBlocksMatchOneQueryAtATime) {
+  // Prefill after a cached prefix (q_offset > 0) goes through the blocked path; each query alone
+  // (decode) goes through the row kernel. Both must see the same keys.
+  Generator gen(6);
+  const int64_t L = 70, S = 100, D = 32;  // two query blocks, the second partial
+  Tensor q = ops::randn({2, 4, L, D}, gen), k = ops::randn({2, 2, S, D}, gen), v = ops::randn({2, 2, S, D}, gen);
+  std::vector<int64_t> m(size_t(2 * S), 1);
+  for (int64_t j = 0; j < 40; ++j) m[size_t(S + j)] = 0;  // row 1: 40 padded keys
+  for (int64_t window : {int64_t(0), int64_t(12)}) {
+    ops::AttentionOptions o;
+    o.scale = 0.2;
+    o.is_causal = true;
+    o.q_offset = S - L;
+    o.sliding_window = window;
+    o.key_padding_mask = Tensor::from_vector(m, {2, S});
+    Tensor all = ops::scaled_dot_product_attention(q, k, v, o);
+    for (int64_t i = 0; i < L; i += 7) {
+      ops::AttentionOptions oi = o;
+      oi.q_offset = S - L + i;
+      Tensor one = ops::scaled_dot_product_attention(q.narrow(2, i, 1).contiguous(), k, v, oi);
+      expect_close(all.narrow(2, i, 1), one, 1e-5, 1e-5, "query " + std::to_string(i) + " window " + std::to_string(window));
+    }
+  }
+}
+
 TEST(FusedTest, AttentionScalarAndSimdPathsAgree) {
   if (!has_avx2()) GTEST_SKIP() << "no AVX2 on this CPU";
   Generator gen(5);
