@@ -19,7 +19,8 @@
 
 namespace transformers::cpu {
 
-// fn(ctx, begin, end) over [0, n) in chunks of at most `grain` (the last may be shorter).
+// fn(ctx, begin, end) over [0, n) in chunks of at most `grain` (the last may be shorter). fn
+// must not throw: other threads may still be running chunks that use the caller's state.
 using RangeFn = void (*)(void* ctx, int64_t begin, int64_t end);
 void parallel_for(int64_t n, int64_t grain, RangeFn fn, void* ctx);
 
