@@ -146,4 +146,42 @@ inline std::string load_error(const std::filesystem::path& dir, bool random_weig
   return "";
 }
 
+// Row a and row b (left-padded with token 0 to a's length, positions cumsum(mask) - 1 with pads
+// at 1, as generate builds them) in one batch give the logits each row gets alone.
+inline void check_batch_of_two_matches_singles(models::CausalLM& model, const std::vector<int64_t>& a,
+                                               const std::vector<int64_t>& b) {
+  autograd::NoGradGuard no_grad;
+  auto alone = [&](const std::vector<int64_t>& ids) {
+    models::CausalLMInputs in;
+    in.input_ids = Tensor::from_vector(ids, {1, int64_t(ids.size())});
+    return model.forward(in).logits;
+  };
+  const int64_t len = int64_t(a.size()), pad = len - int64_t(b.size());
+  std::vector<int64_t> ids = a, mask(size_t(2 * len), 1), pos;
+  for (int64_t t = 0; t < pad; ++t) ids.push_back(0), mask[size_t(len + t)] = 0;
+  ids.insert(ids.end(), b.begin(), b.end());
+  for (int64_t t = 0; t < len; ++t) pos.push_back(t);
+  for (int64_t t = 0; t < len; ++t) pos.push_back(t < pad ? 1 : t - pad);
+  models::CausalLMInputs batch;
+  batch.input_ids = Tensor::from_vector(ids, {2, len});
+  batch.attention_mask = Tensor::from_vector(mask, {2, len});
+  batch.position_ids = Tensor::from_vector(pos, {2, len});
+  Tensor both = model.forward(batch).logits;
+  EXPECT_TRUE(tensors_close(both.narrow(0, 0, 1), alone(a), 1e-5, 1e-5, "row 0"));
+  EXPECT_TRUE(tensors_close(both.narrow(0, 1, 1).narrow(1, pad, len - pad), alone(b), 1e-5, 1e-5,
+                            "row 1 (left-padded)"));
+}
+
+// Writes every parameter of `model` to a safetensors file; returns how many were written.
+inline size_t save_parameters(const models::CausalLM& model, const std::filesystem::path& path) {
+  std::vector<io::TensorToWrite> tensors;
+  std::vector<Tensor> keep;
+  for (const auto& [key, t] : model.named_parameters()) {
+    keep.push_back(t.contiguous());
+    tensors.push_back({key, t.dtype(), t.shape(), keep.back().raw_data()});
+  }
+  io::save_safetensors(path, tensors);
+  return tensors.size();
+}
+
 }  // namespace transformers::testing::decoder

@@ -241,23 +241,8 @@ TEST(OlmoModelTest, CachedDecodeMatchesFullForward) {
 }
 
 TEST(OlmoModelTest, BatchOfTwoMatchesTwoSingles) {
-  autograd::NoGradGuard no_grad;
   auto model = models::AutoModelForCausalLM::from_pretrained(write_checkpoint("olmo_batch", tiny_config(), 23));
-  const std::vector<int64_t> a = {1, 17, 42, 99, 3, 250, 7, 8}, b = {1, 33, 71, 12, 200};
-  const int64_t len = 8, pad = len - int64_t(b.size());
-  std::vector<int64_t> ids = a, mask(2 * len, 1), pos;
-  for (int64_t t = 0; t < pad; ++t) ids.push_back(0), mask[size_t(len + t)] = 0;
-  ids.insert(ids.end(), b.begin(), b.end());
-  for (int64_t t = 0; t < len; ++t) pos.push_back(t);
-  for (int64_t t = 0; t < len; ++t) pos.push_back(t < pad ? 1 : t - pad);  // cumsum(mask) - 1, pads at 1
-  models::CausalLMInputs batch;
-  batch.input_ids = Tensor::from_vector(ids, {2, len});
-  batch.attention_mask = Tensor::from_vector(mask, {2, len});
-  batch.position_ids = Tensor::from_vector(pos, {2, len});
-  Tensor both = model->forward(batch).logits;
-  EXPECT_TRUE(tensors_close(both.narrow(0, 0, 1), logits_of(*model, a), 1e-5, 1e-5, "row 0"));
-  EXPECT_TRUE(tensors_close(both.narrow(0, 1, 1).narrow(1, pad, len - pad), logits_of(*model, b), 1e-5, 1e-5,
-                            "row 1 (left-padded)"));
+  check_batch_of_two_matches_singles(*model, {1, 17, 42, 99, 3, 250, 7, 8}, {1, 33, 71, 12, 200});
 }
 
 TEST(OlmoModelTest, RandomWeightsRoundTripThroughSafetensors) {
@@ -265,14 +250,7 @@ TEST(OlmoModelTest, RandomWeightsRoundTripThroughSafetensors) {
   auto dir = transformers::testing::temp_dir("olmo_round_trip");
   io::write_json(dir / "config.json", tiny_config());
   auto random = models::AutoModelForCausalLM::from_pretrained(dir, {.random_weights = true, .seed = 5});
-  std::vector<io::TensorToWrite> tensors;
-  std::vector<Tensor> keep;
-  for (const auto& [key, t] : random->named_parameters()) {
-    keep.push_back(t.contiguous());
-    tensors.push_back({key, t.dtype(), t.shape(), keep.back().raw_data()});
-  }
-  EXPECT_EQ(tensors.size(), size_t(1 + 2 * 7 + 1));  // embed, 7 linears per layer, lm_head; no norms
-  io::save_safetensors(dir / "model.safetensors", tensors);
+  EXPECT_EQ(save_parameters(*random, dir / "model.safetensors"), size_t(1 + 2 * 7 + 1));  // embed, 7 linears per layer, lm_head; no norms
   auto loaded = models::AutoModelForCausalLM::from_pretrained(dir);
   EXPECT_EQ(logits_of(*loaded, kIds).to_vector<float>(), logits_of(*random, kIds).to_vector<float>());
 }
