@@ -7,6 +7,7 @@
 #include "transformers/core/error.h"
 #include "transformers/models/bert/modeling_bert.h"
 #include "transformers/models/distilbert/modeling_distilbert.h"
+#include "transformers/models/electra/modeling_electra.h"
 #include "transformers/models/gemma/modeling_gemma.h"
 #include "transformers/models/gemma2/modeling_gemma2.h"
 #include "transformers/models/gemma3/modeling_gemma3.h"
@@ -79,6 +80,12 @@ const std::vector<Entry>& registry() {
       {"DistilBertForSequenceClassification", "distilbert", false, factory<distilbert::DistilBertForSequenceClassification>()},
       {"DistilBertForTokenClassification", "distilbert", false, factory<distilbert::DistilBertForTokenClassification>()},
       {"DistilBertForQuestionAnswering", "distilbert", false, factory<distilbert::DistilBertForQuestionAnswering>()},
+      {"ElectraModel", "electra", false, factory<electra::ElectraModel>()},
+      {"ElectraForPreTraining", "electra", false, factory<electra::ElectraForPreTraining>()},
+      {"ElectraForMaskedLM", "electra", false, factory<electra::ElectraForMaskedLM>()},
+      {"ElectraForSequenceClassification", "electra", false, factory<electra::ElectraForSequenceClassification>()},
+      {"ElectraForTokenClassification", "electra", false, factory<electra::ElectraForTokenClassification>()},
+      {"ElectraForQuestionAnswering", "electra", false, factory<electra::ElectraForQuestionAnswering>()},
       {"ModernBertModel", "modernbert", false, factory<modernbert::ModernBertModel>()},
       {"ModernBertForMaskedLM", "modernbert", false, factory<modernbert::ModernBertForMaskedLM>()},
       {"ModernBertForSequenceClassification", "modernbert", false, factory<modernbert::ModernBertForSequenceClassification>()},
