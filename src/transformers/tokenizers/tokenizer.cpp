@@ -142,6 +142,19 @@ class CharOffsets {
 };
 }  // namespace
 
+// Note [Word ids]
+// Hugging Face numbers words by position in the list of pieces the input is cut into before the
+// model runs (PreTokenizedString::into_encoding: each split's index). The added tokens found in
+// the text cut it first, each becoming a piece of its own (so "Hi</s>there" is three words),
+// then the pre-tokenizer cuts the pieces between them. A piece the model turns into several
+// tokens gives them all one word, and a piece that yields no token still takes its number.
+// Hugging Face drops every empty piece before that point (its added-token pass filters them), so
+// empty pieces are not counted here either. Consequences worth knowing: without a pre-tokenizer
+// (Llama 2 and Mistral's tokenizer.json, which prepend "▁" in the normalizer) or with one that
+// finds nothing to split (Gemma 3 splits on " " after its normalizer has replaced every space)
+// each input is one word; ByteLevel's words carry their leading space (" world"). Tokens added by
+// the post-processor and padding have no word; the two inputs of a pair are numbered separately,
+// and truncation keeps the numbers (an overflowing window's words do not restart at 0).
 Encoding Tokenizer::Impl::encode_single(std::string_view raw, int32_t type_id, int32_t seq_id) const {
   std::string repaired;
   std::string_view text = raw;
@@ -159,6 +172,7 @@ Encoding Tokenizer::Impl::encode_single(std::string_view raw, int32_t type_id, i
   if (pre_tokenizer) pre_tokenizer->pre_tokenize(splits);
   Encoding e;
   CharOffsets chars(text);
+  uint32_t word = 0;  // Note [Word ids]
   for (Split& s : splits) {
     if (!s.done) {
       if (s.ns.empty()) continue;
@@ -170,7 +184,9 @@ Encoding Tokenizer::Impl::encode_single(std::string_view raw, int32_t type_id, i
       e.ids.push_back(static_cast<int32_t>(t.id));
       e.tokens.push_back(std::move(t.value));
       e.offsets.emplace_back(chars(sp.start), chars(sp.end));
+      e.word_ids.emplace_back(word);
     }
+    ++word;
   }
   size_t n = e.ids.size();
   e.type_ids.assign(n, type_id);
@@ -227,6 +243,7 @@ void pad_encoding(Encoding& e, size_t length, const PaddingParams& p) {
   pad(e.special_tokens_mask, 1);
   pad(e.attention_mask, 0);
   pad(e.sequence_ids, -1);
+  pad(e.word_ids, std::optional<uint32_t>());
 }
 
 namespace {

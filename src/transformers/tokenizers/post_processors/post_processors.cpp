@@ -21,6 +21,7 @@ Encoding special_encoding(const std::vector<uint32_t>& ids, const std::vector<st
     e.special_tokens_mask.push_back(1);
     e.attention_mask.push_back(1);
     e.sequence_ids.push_back(-1);
+    e.word_ids.emplace_back(std::nullopt);
   }
   return e;
 }
