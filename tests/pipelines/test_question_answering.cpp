@@ -151,6 +151,65 @@ TEST(QuestionAnsweringPostprocess, WordAlignmentWidensToWholeWords) {
                                                        .dump());
 }
 
+TEST(QuestionAnsweringPostprocess, RealTokenizersWidenASpanToItsWord) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // Question "Short." and a context whose word "punctuation" [39,50) every tokenizer here cuts
+  // into pieces. Logits are 0 except 10 at one piece (start and end), so the best span is that
+  // piece alone; allowed are the context tokens (and CLS), question first.
+  const std::string question = "Short.", context = "A somewhat longer second segment, with punctuation!";
+  struct Case {
+    const char* tokenizer;
+    size_t piece;                 // the token given logit 10
+    std::string raw;              // its own offsets' text
+    int64_t raw_start, raw_end;
+    std::string word;             // its word's text (HF word_to_chars)
+    int64_t word_start, word_end;
+    size_t allowed;               // unmasked positions: the softmax denominators are e^10 + allowed - 1
+  };
+  const std::vector<Case> cases = {
+      // gpt2 (no template): Short . | A Ġsomewhat Ġlonger Ġsecond Ġsegment , Ġwith Ġpunct uation !;
+      // piece 10 = uation [44,50); its word " punctuation" is Ġpunct [38,44) + uation, the space
+      // included as ByteLevel's offsets are not trimmed here. Allowed: the 10 context tokens.
+      {"gpt2", 10, "uation", 44, 50, " punctuation", 38, 50, 10},
+      // bert: [CLS] short . [SEP] a somewhat longer second segment , with pun ##ct ##uation ! [SEP];
+      // piece 13 = ##uation [44,50); word = pun [39,42) .. ##uation. Allowed: CLS + 11 context.
+      {"bert_base_uncased", 13, "uation", 44, 50, "punctuation", 39, 50, 12},
+      // llama2 (no pre-tokenizer): <s> ▁Short . <s> ▁A ▁somewhat ▁longer ▁second ▁segment , ▁with
+      // ▁pun ctu ation !; piece 13 = ation [45,50); the whole context is one word [0,51).
+      // Allowed: the 11 context tokens.
+      {"llama2", 13, "ation", 45, 50, context, 0, 51, 11},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.tokenizer);
+    tok::PreTrainedTokenizer t =
+        tok::AutoTokenizer::from_pretrained(shared_path(std::string("fixtures/tokenizers/") + c.tokenizer));
+    tok::Encoding enc = t.tokenizer().encode_pair(question, context, true);
+    std::vector<double> logits(enc.size(), 0.0);
+    ASSERT_LT(c.piece, enc.size());
+    logits[c.piece] = 10.0;
+    QuestionAnsweringWindow w = question_answering_window(enc, logits, logits, true, t.cls_token_id());
+    size_t allowed = 0;
+    for (int32_t m : w.p_mask) allowed += m == 0;
+    EXPECT_EQ(allowed, c.allowed);
+    QuestionAnsweringOptions o;
+    o.align_to_words = false;
+    auto raw = question_answering_postprocess({w}, context, o);
+    ASSERT_EQ(raw.size(), 1u);
+    EXPECT_EQ(raw[0].answer, c.raw);
+    EXPECT_EQ(raw[0].start, c.raw_start);
+    EXPECT_EQ(raw[0].end, c.raw_end);
+    const double p = std::exp(10.0) / (std::exp(10.0) + double(c.allowed - 1));
+    EXPECT_NEAR(raw[0].score, p * p, 1e-12);
+    o.align_to_words = true;
+    auto aligned = question_answering_postprocess({w}, context, o);
+    ASSERT_EQ(aligned.size(), 1u);
+    EXPECT_EQ(aligned[0].answer, c.word);
+    EXPECT_EQ(aligned[0].start, c.word_start);
+    EXPECT_EQ(aligned[0].end, c.word_end);
+    EXPECT_GE(aligned[0].score, p * p);  // spans that align to the same word add up
+  }
+}
+
 namespace {
 
 struct Span {

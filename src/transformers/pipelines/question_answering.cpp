@@ -10,6 +10,7 @@
 #include "transformers/core/error.h"
 #include "transformers/models/auto/modeling_auto.h"
 #include "transformers/pipelines/encoder_inputs.h"
+#include "transformers/pipelines/token_strings.h"
 
 namespace transformers::pipelines {
 
@@ -61,6 +62,32 @@ std::vector<SpanCandidate> select_starts_ends(const std::vector<double>& start_l
     if (allowed[s] && allowed[e]) out.push_back({int64_t(s), int64_t(e), score(s, e)});
   }
   return out;
+}
+
+QuestionAnsweringWindow question_answering_window(const tok::Encoding& enc, std::vector<double> start_logits,
+                                                  std::vector<double> end_logits, bool question_first,
+                                                  std::optional<int32_t> cls_token_id) {
+  TFM_CHECK(start_logits.size() == enc.size() && end_logits.size() == enc.size(),
+            "[pipeline] question-answering: ", enc.size(), " tokens but ", start_logits.size(), " start and ",
+            end_logits.size(), " end logits");
+  QuestionAnsweringWindow w;
+  w.start_logits = std::move(start_logits);
+  w.end_logits = std::move(end_logits);
+  const size_t sequence_index = question_first ? 1 : 0;
+  for (size_t i = 0; i < enc.size(); ++i) {
+    // Only context tokens can be answers; HF masks nothing when the context comes first.
+    int32_t masked = question_first ? int32_t(enc.sequence_ids[i] != 1) : 0;
+    if (cls_token_id && enc.ids[i] == *cls_token_id) masked = 0;  // kept for models that point at CLS for "no answer"
+    w.p_mask.push_back(masked);
+    // HF get_indices: word_to_chars(token_to_word(i), sequence_index); a token without a word,
+    // or a word the context's input lacks, makes HF fall back to token offsets. With the context
+    // first a question token's word number is looked up in the context, as HF does.
+    std::optional<uint32_t> word = enc.token_to_word(i);
+    w.word_chars.push_back(word ? enc.word_to_chars(*word, sequence_index) : std::nullopt);
+  }
+  w.attention_mask = enc.attention_mask;
+  w.offsets = enc.offsets;
+  return w;
 }
 
 std::vector<Answer> question_answering_postprocess(const std::vector<QuestionAnsweringWindow>& windows,
@@ -125,7 +152,7 @@ std::unique_ptr<QuestionAnsweringPipeline> QuestionAnsweringPipeline::from_pretr
 
 QuestionAnsweringPipeline::QuestionAnsweringPipeline(std::unique_ptr<models::PreTrainedModel> model,
                                                      std::unique_ptr<tok::PreTrainedTokenizer> tokenizer)
-    : model_(std::move(model)), tokenizer_(std::move(tokenizer)), strings_(*tokenizer_) {}
+    : model_(std::move(model)), tokenizer_(std::move(tokenizer)) {}
 
 std::vector<std::vector<Answer>> QuestionAnsweringPipeline::operator()(const std::vector<QuestionAnsweringInput>& inputs,
                                                                        const QuestionAnsweringOptions& options) {
@@ -167,20 +194,11 @@ std::vector<std::vector<Answer>> QuestionAnsweringPipeline::operator()(const std
   std::vector<std::vector<QuestionAnsweringWindow>> windows(inputs.size());
   for (size_t r = 0; r < rows.size(); ++r) {
     const tok::Encoding& enc = *rows[r];
-    QuestionAnsweringWindow w;
     const float* s = starts + int64_t(r) * seq;
     const float* en = ends + int64_t(r) * seq;
-    w.start_logits.assign(s, s + enc.size());
-    w.end_logits.assign(en, en + enc.size());
-    for (size_t i = 0; i < enc.size(); ++i) {
-      // Only context tokens can be answers; HF masks nothing when the context comes first.
-      int32_t masked = question_first ? int32_t(enc.sequence_ids[i] != 1) : 0;
-      if (cls_id && enc.ids[i] == *cls_id) masked = 0;  // kept for models that point at CLS for "no answer"
-      w.p_mask.push_back(masked);
-    }
-    w.attention_mask = enc.attention_mask;
-    w.offsets = enc.offsets;
-    w.word_chars = word_spans(enc, strings_);
+    QuestionAnsweringWindow w = question_answering_window(enc, std::vector<double>(s, s + enc.size()),
+                                                          std::vector<double>(en, en + enc.size()), question_first,
+                                                          cls_id);
     windows[sample[r]].push_back(std::move(w));
   }
   std::vector<std::vector<Answer>> results;

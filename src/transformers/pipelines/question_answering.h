@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "transformers/models/modeling_utils.h"
-#include "transformers/pipelines/token_strings.h"
 #include "transformers/tokenizers/auto_tokenizer.h"
 
 namespace transformers::pipelines {
@@ -59,9 +58,19 @@ struct QuestionAnsweringWindow {
   std::vector<int32_t> p_mask;                   // 1: cannot be in the answer
   std::vector<int32_t> attention_mask;
   std::vector<std::pair<size_t, size_t>> offsets;  // characters of the context per token
-  // Per token, the characters of its word in the context (word alignment), when known.
+  // Per token, the characters of its word (word alignment); nullopt where HF's get_indices falls
+  // back to the token's own offsets (no word, or no such word in the context's input).
   std::vector<std::optional<std::pair<size_t, size_t>>> word_chars;
 };
+
+// One window from its encoding and the model's logits for its tokens, as HF's preprocess and
+// postprocess see it: p_mask 1 on tokens outside the context when the question comes first (HF
+// masks nothing when the context comes first), except the CLS token; word_chars[i] =
+// enc.word_to_chars(enc.token_to_word(i), sequence_index), sequence_index being the context's
+// input (1 when the question comes first, else 0).
+QuestionAnsweringWindow question_answering_window(const tok::Encoding& enc, std::vector<double> start_logits,
+                                                  std::vector<double> end_logits, bool question_first,
+                                                  std::optional<int32_t> cls_token_id);
 
 // HF postprocess over all windows of one example: top_k * 2 + 10 spans per window when aligning
 // to words, spans mapped to characters, answers with the same text (case-insensitive) summed,
@@ -87,7 +96,6 @@ class QuestionAnsweringPipeline {
  private:
   std::unique_ptr<models::PreTrainedModel> model_;
   std::unique_ptr<tok::PreTrainedTokenizer> tokenizer_;
-  TokenStrings strings_;
 };
 
 }  // namespace transformers::pipelines

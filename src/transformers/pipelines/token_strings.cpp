@@ -19,7 +19,6 @@ TokenStrings::TokenStrings(const tok::PreTrainedTokenizer& tokenizer) {
   }
   const nlohmann::json& model = j.contains("model") ? j["model"] : nlohmann::json();
   if (model.is_object()) {
-    wordpiece_ = model.value("type", "") == "WordPiece";
     auto it = model.find("continuing_subword_prefix");
     if (it != model.end() && it->is_string() && !it->get<std::string>().empty()) prefix_ = it->get<std::string>();
   }
@@ -39,28 +38,6 @@ std::string TokenStrings::convert_tokens_to_string(const std::vector<std::string
   decoder_->decode_chain(pieces);
   for (const std::string& p : pieces) out += p;
   return out;
-}
-
-std::vector<std::optional<std::pair<size_t, size_t>>> word_spans(const tok::Encoding& e, const TokenStrings& strings) {
-  std::vector<std::optional<std::pair<size_t, size_t>>> spans(e.size());
-  if (!strings.is_wordpiece() || !strings.continuing_subword_prefix()) return spans;
-  const std::string& prefix = *strings.continuing_subword_prefix();
-  size_t i = 0;
-  while (i < e.size()) {
-    if (e.sequence_ids.size() == e.size() && e.sequence_ids[i] < 0) {
-      ++i;
-      continue;
-    }
-    // A word: this token and the continuation tokens of the same sequence after it.
-    size_t j = i + 1;
-    while (j < e.size() && e.tokens[j].rfind(prefix, 0) == 0 &&
-           (e.sequence_ids.size() != e.size() || e.sequence_ids[j] == e.sequence_ids[i]))
-      ++j;
-    std::pair<size_t, size_t> chars{e.offsets[i].first, e.offsets[j - 1].second};
-    for (size_t k = i; k < j; ++k) spans[k] = chars;
-    i = j;
-  }
-  return spans;
 }
 
 CodePoints::CodePoints(std::string_view text) : text_(text) {

@@ -1,8 +1,8 @@
 #pragma once
 // What the pipelines need from a tokenizer beyond encode/decode: HF's convert_tokens_to_string
 // (the tokenizer.json decoder applied to token strings, no clean-up), the model's
-// continuing_subword_prefix, and words as the pre-tokenizer cut them (WordPiece only, see
-// word_spans), plus code-point slicing of UTF-8 text (HF offsets count code points).
+// continuing_subword_prefix, plus code-point slicing of UTF-8 text (HF offsets count code
+// points). Words as the pre-tokenizer cut them are tok::Encoding::word_ids.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -31,21 +31,11 @@ class TokenStrings {
   // The model's continuing_subword_prefix ("##" for WordPiece); nullopt when it has none or it is
   // empty (HF tests it for truthiness).
   const std::optional<std::string>& continuing_subword_prefix() const { return prefix_; }
-  bool is_wordpiece() const { return wordpiece_; }
 
  private:
   std::unique_ptr<tok::Decoder> decoder_;
   std::optional<std::string> prefix_;
-  bool wordpiece_ = false;
 };
-
-// Per token of an encoding, the [start, end) characters of the word it belongs to (HF
-// Encoding.word_to_chars(token_to_word(i))). Our Encoding carries no word ids, so this is only
-// exact for WordPiece models, where a token without the continuing prefix starts a new word;
-// for other models, and for tokens added by the post-processor, nullopt (HF's fallback to the
-// token's own offsets).
-std::vector<std::optional<std::pair<size_t, size_t>>> word_spans(const tok::Encoding& encoding,
-                                                                  const TokenStrings& strings);
 
 // UTF-8 text indexed by code points, as Python's str.
 class CodePoints {
