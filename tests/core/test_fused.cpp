@@ -336,10 +336,33 @@ TEST(VecTest, Avx2ExpSiluSigmoidMatchLibm) {
   EXPECT_TRUE(std::isnan(sb[2]));
 }
 
+TEST(VecTest, Avx2GeluMatchesErfDefinition) {
+  if (!has_avx2()) GTEST_SKIP() << "no AVX2 on this CPU";
+  // Dense sweep over [-12, 12] (beyond it gelu is x or 0 to f32 precision), in double for the
+  // reference. The bound is Abramowitz & Stegun 7.1.26's 1.5e-7 on erf, halved, times |x|, plus
+  // about two f32 roundings of a value near 1 (Note [Vectorized GELU]).
+  std::vector<float> x;
+  for (float v = -12.0f; v <= 12.0f; v += 0.000731f) x.push_back(v);
+  for (float v : {0.0f, -0.0f, 1e-30f, -1e-30f, 30.0f, -30.0f, 1e4f, -1e4f}) x.push_back(v);
+  std::vector<float> y(x.size());
+  cpu::gelu_avx2(x.data(), y.data(), int64_t(x.size()));
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double xd = x[i], want = 0.5 * xd * (1.0 + std::erf(xd / std::sqrt(2.0)));
+    ASSERT_NEAR(y[i], want, 2.5e-7 * std::max(1.0, std::abs(xd))) << "gelu(" << x[i] << ")";
+  }
+  // Sign of the tails, NaN and infinities behave as the scalar definition.
+  std::vector<float> odd{-40.0f, 40.0f, NAN, INFINITY}, out(odd.size());
+  cpu::gelu_avx2(odd.data(), out.data(), int64_t(odd.size()));
+  EXPECT_LE(std::abs(out[0]), 1e-30f);
+  EXPECT_EQ(out[1], 40.0f);
+  EXPECT_TRUE(std::isnan(out[2]));
+  EXPECT_EQ(out[3], INFINITY);
+}
+
 TEST(VecTest, UnaryAndScalarBroadcastAgreeAcrossSimdLevels) {
   Generator gen(9);
   Tensor x = ops::mul(ops::randn({3, 1001}, gen), 6.0);
-  for (ops::UnaryOp op : {ops::UnaryOp::Silu, ops::UnaryOp::Sigmoid}) {
+  for (ops::UnaryOp op : {ops::UnaryOp::Silu, ops::UnaryOp::Sigmoid, ops::UnaryOp::Gelu}) {
     Tensor fast = ops::unary(op, x);
     SimdGuard scalar(runtime::SimdLevel::Scalar);
     expect_close(fast, ops::unary(op, x), 1e-6, 1e-6, "unary simd vs scalar");

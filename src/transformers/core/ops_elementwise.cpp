@@ -372,9 +372,9 @@ Tensor unary(UnaryOp op, const Tensor& x) {
   Tensor out = Tensor::empty(x.shape(), dt);
   const bool simd = runtime::simd_level() == runtime::SimdLevel::Avx2;
   if (x.dtype() == DType::Float32 && dt == DType::Float32 && x.is_contiguous() && simd &&
-      (op == UnaryOp::Silu || op == UnaryOp::Sigmoid)) {
+      (op == UnaryOp::Silu || op == UnaryOp::Sigmoid || op == UnaryOp::Gelu)) {
     // The MLP's activation: vectorized exp (cpu/vec.h), in blocks across the thread pool.
-    auto kernel = op == UnaryOp::Silu ? cpu::silu_avx2 : cpu::sigmoid_avx2;
+    auto kernel = op == UnaryOp::Silu ? cpu::silu_avx2 : op == UnaryOp::Gelu ? cpu::gelu_avx2 : cpu::sigmoid_avx2;
     const float* in = x.data<float>();
     float* o = out.data<float>();
     const int64_t n = x.numel(), block = int64_t(1) << 14;

@@ -56,29 +56,58 @@ void gemm_2d(const Tensor& a, const Tensor& b, const Tensor& out) {
 }
 
 // Note [Linear with many rows]
-// y [rows, n_out] = x [rows, k] W^T is cut into slices of W's rows (output features) that the
-// decode pool's threads claim one at a time (Note [Decode thread pool]); each slice is one
-// single-threaded sgemm. OpenBLAS's own threading ends every call in an OpenMP barrier, which
-// on a shared machine waits for descheduled threads (measured: a quarter of prefill's CPU time
-// spinning in libgomp). With f16/bf16 weights, each slice is first converted to f32 into a
-// reused thread-local buffer (a few MiB, so it stays in cache): W is read once; going through
-// gemv instead would stream W once per 8 rows of x.
+// y [rows, n_out] = x [rows, k] W^T is cut into slices that the decode pool's threads claim one
+// at a time (Note [Decode thread pool]); each slice is one single-threaded sgemm. OpenBLAS's own
+// threading ends every call in an OpenMP barrier, which on a shared machine waits for
+// descheduled threads (measured: a quarter of prefill's CPU time spinning in libgomp).
+// Each sgemm call packs both of its operands, so the slices cut the larger of the two: with
+// fewer rows than outputs (LLM prefill) slices of W's rows, each packing all of x; with more rows
+// than outputs (a batch of encoder sentences: 4096 rows against 384 outputs) slices of x's rows,
+// each packing all of W. Cutting the wrong one made MiniLM spend a quarter of its time packing x.
+// With f16/bf16 weights, each W slice is first converted to f32 into a reused thread-local
+// buffer (a few MiB, so it stays in cache): W is read once; going through gemv instead would
+// stream W once per 8 rows of x. Row slices convert all of W once, up front.
 constexpr size_t kHalfTileBytes = size_t(4) << 20;
 
-void linear_gemm(const Tensor& x, const Tensor& weight, const Tensor& y) {
+// Slices of at least `min` (a multiple of 16): enough for the threads to share the work evenly,
+// few enough that the other operand is not repacked too often.
+int64_t slice_size(int64_t n, int64_t min) {
+  const int64_t per = 4 * int64_t(runtime::num_threads());
+  return std::clamp<int64_t>(((n + per - 1) / per + 15) / 16 * 16, min, std::max<int64_t>(n, min));
+}
+
+// y [rows, n_out] (row stride ldy) = x [rows, k] w^T (+ bias), while the slice is in cache.
+void sgemm_xwt(const float* x, int64_t rows, int64_t k, const float* w, int64_t ldw, int64_t n_out, float* y,
+               int64_t ldy, const float* bias) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(n_out), int(k), 1.0f, x, int(k), w, int(ldw),
+              0.0f, y, int(ldy));
+  if (bias)
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t o = 0; o < n_out; ++o) y[r * ldy + o] += bias[o];
+}
+
+void linear_gemm(const Tensor& x, const Tensor& weight, const float* bias, const Tensor& y) {
   const int64_t rows = x.size(0), k = x.size(1), n_out = weight.size(0);
   const DType wdt = weight.dtype();
   const bool half = wdt != DType::Float32;
-  // Slices of 16 rows or more; enough slices for the threads to share the work evenly, few
-  // enough that x is not repacked too often; half weights also keep a slice within the buffer.
-  int64_t tile = ((n_out + 4 * runtime::num_threads() - 1) / (4 * runtime::num_threads()) + 15) / 16 * 16;
-  if (half) tile = std::min(tile, int64_t(kHalfTileBytes / (size_t(std::max<int64_t>(k, 1)) * sizeof(float))) / 16 * 16);
-  tile = std::clamp<int64_t>(tile, 16, std::max<int64_t>(n_out, 16));
+  const float* px = x.data<float>();
+  float* py = y.data<float>();
+  if (rows > n_out) {
+    Tensor w32 = half ? weight.to(DType::Float32).contiguous() : weight;
+    const float* pw = w32.data<float>();
+    const int64_t ldw = w32.stride(0);
+    auto row_slices = [&](int64_t r0, int64_t r1) {
+      sgemm_xwt(px + r0 * k, r1 - r0, k, pw, ldw, n_out, py + r0 * n_out, n_out, bias);
+    };
+    cpu::parallel_for(rows, slice_size(rows, 16), row_slices);
+    return;
+  }
+  int64_t tile = slice_size(n_out, 16);
+  if (half) tile = std::clamp<int64_t>(int64_t(kHalfTileBytes / (size_t(std::max<int64_t>(k, 1)) * sizeof(float))) / 16 * 16,
+                                       16, tile);
   const size_t es = dtype_size(wdt);
   const std::byte* w = static_cast<const std::byte*>(weight.raw_data());
   const int64_t ldw = weight.stride(0);
-  const float* px = x.data<float>();
-  float* py = y.data<float>();
   auto slices = [&](int64_t o0, int64_t o1) {
     const int64_t nt = o1 - o0;
     const float* b = reinterpret_cast<const float*>(w + o0 * ldw * int64_t(es));
@@ -90,8 +119,7 @@ void linear_gemm(const Tensor& x, const Tensor& weight, const Tensor& y) {
       b = buffer.data();
       ldb = k;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(nt), int(k), 1.0f, px, int(k), b,
-                int(ldb), 0.0f, py + o0, int(n_out));
+    sgemm_xwt(px, rows, k, b, ldb, nt, py + o0, n_out, bias ? bias + o0 : nullptr);
   };
   cpu::parallel_for(n_out, tile, slices);
 }
@@ -176,13 +204,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
       cpu::gemv({weight.raw_data(), wdt, n_out, k, weight.stride(0), x2.data<float>(), k,
                  y.data<float>(), n_out, rows, b32.defined() ? b32.data<float>() : nullptr});
     } else {
-      linear_gemm(x2, weight, y);
-      if (b32.defined()) {
-        const float* bp = b32.data<float>();
-        float* yp = y.data<float>();
-        for (int64_t r = 0; r < rows; ++r)
-          for (int64_t o = 0; o < n_out; ++o) yp[r * n_out + o] += bp[o];
-      }
+      linear_gemm(x2, weight, b32.defined() ? b32.data<float>() : nullptr, y);
     }
     out = y.view(out_shape).to(x.dtype());
     return out;

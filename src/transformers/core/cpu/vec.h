@@ -23,6 +23,9 @@ void exp_scalar(const float* x, float* y, int64_t n);
 // y[i] = x[i] / (1 + exp(-x[i])) and 1 / (1 + exp(-x[i])), on exp_avx2's polynomial.
 void silu_avx2(const float* x, float* y, int64_t n);
 void sigmoid_avx2(const float* x, float* y, int64_t n);
+// y[i] = x[i] / 2 * (1 + erf(x[i] / sqrt 2)) within 2.5e-7 max(1, |x[i]|): the formula's
+// 7.5e-8 |x| plus f32 rounding (Note [Vectorized GELU]).
+void gelu_avx2(const float* x, float* y, int64_t n);
 
 struct VecKernels {
   float (*dot)(const float*, const float*, int64_t);
