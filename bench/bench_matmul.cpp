@@ -75,6 +75,29 @@ BENCHMARK_CAPTURE(BM_Gemv, f32, DType::Float32)->Arg(1)->Arg(4)->Arg(8)->Unit(be
 BENCHMARK_CAPTURE(BM_Gemv, f16, DType::Float16)->Arg(1)->Arg(4)->Arg(8)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Gemv, bf16, DType::BFloat16)->Arg(1)->Arg(4)->Arg(8)->Unit(benchmark::kMillisecond);
 
+// One decode step's linears on real shapes (1 row): the Qwen2.5-0.5B MLP up/gate (k = 896, short
+// rows), its down projection (k = 4864) and its tied lm_head (151936 x 896).
+void BM_GemvShape(benchmark::State& state, DType dt) {
+  const int64_t out = state.range(0), in = state.range(1);
+  bench::limits();
+  Tensor w = weights(dt, out, in);
+  Generator gen(2);
+  Tensor x = ops::randn({1, in}, gen), y = Tensor::empty({1, out});
+  cpu::GemvArgs a{w.raw_data(), dt, out, in, in, x.data<float>(), in, y.data<float>(), out, 1, nullptr};
+  cpu::gemv(a);
+  bench::Stopwatch sw;
+  for (auto _ : state) {
+    cpu::gemv(a);
+    benchmark::DoNotOptimize(y.data<float>());
+  }
+  report(state, sw, double(w.nbytes()), 2.0 * out * in);
+}
+#define TFM_GEMV_SHAPES ->Args({4864 * 8, 896})->Args({896 * 8, 4864})->Args({151936, 896})->Unit(benchmark::kMillisecond)
+BENCHMARK_CAPTURE(BM_GemvShape, f32, DType::Float32) TFM_GEMV_SHAPES;
+BENCHMARK_CAPTURE(BM_GemvShape, f16, DType::Float16) TFM_GEMV_SHAPES;
+BENCHMARK_CAPTURE(BM_GemvShape, bf16, DType::BFloat16) TFM_GEMV_SHAPES;
+#undef TFM_GEMV_SHAPES
+
 // The kernel's own speed: 1 MiB of weights that stay in L2 after the first pass. When this rate
 // is well above the STREAM bandwidth, the DRAM-sized case above is limited by memory, not by
 // the kernel's instructions.
