@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -62,4 +63,14 @@ TEST(BenchTest, RandomWeightsReportAndSavedFolder) {
   }
   nlohmann::json s = nlohmann::json::parse(run_ok("bench " + saved.string() + " --dtype bfloat16" + common));
   EXPECT_EQ(s["weights_bytes"].get<int64_t>(), 106816 * 2);  // bf16 stays 2 bytes
+  EXPECT_EQ(s["matmul_precision"].get<std::string>(), "highest");
+  nlohmann::json m = nlohmann::json::parse(
+      run_ok("bench " + saved.string() + " --dtype bfloat16 --matmul-precision medium" + common));
+  EXPECT_EQ(m["matmul_precision"].get<std::string>(), "medium");
+  EXPECT_GT(m["prefill_tokens_per_s"].get<double>(), 0);
+  // A name PyTorch does not have is an error, not a silent default.
+  const std::string cmd = std::string(TFM_CLI_PATH) + " bench " + saved.string() + " --matmul-precision low" + common +
+                          " > /dev/null 2>&1";
+  const int status = std::system(cmd.c_str());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
 }

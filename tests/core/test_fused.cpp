@@ -8,6 +8,7 @@
 #include <string>
 
 #include "transformers/core/cpu/gemv.h"
+#include "transformers/core/error.h"
 #include "transformers/core/cpu/vec.h"
 #include "transformers/core/ops.h"
 #include "transformers/core/random.h"
@@ -293,6 +294,70 @@ TEST(GemvTest, HalfWeightTilesCoverEveryOutput) {
                            b.to(DType::Float64)).to(DType::Float32);
     expect_close(ops::linear(x, w, b), want, 2e-3, 1e-4, std::string("tiled ") + std::string(dtype_name(dt)));
   }
+}
+
+namespace {
+class MatmulPrecisionGuard {
+ public:
+  explicit MatmulPrecisionGuard(const std::string& p) : previous_(runtime::get_float32_matmul_precision()) {
+    runtime::set_float32_matmul_precision(p);
+  }
+  ~MatmulPrecisionGuard() { runtime::set_float32_matmul_precision(previous_); }
+
+ private:
+  std::string previous_;
+};
+}  // namespace
+
+TEST(GemmBf16Test, MatmulPrecisionNamesFollowPyTorch) {
+  MatmulPrecisionGuard guard("highest");
+  EXPECT_FALSE(runtime::bf16_matmul_allowed());
+  runtime::set_float32_matmul_precision("high");
+  EXPECT_EQ(runtime::get_float32_matmul_precision(), "high");
+  EXPECT_FALSE(runtime::bf16_matmul_allowed());
+  runtime::set_float32_matmul_precision("medium");
+  EXPECT_TRUE(runtime::bf16_matmul_allowed());
+  EXPECT_THROW(runtime::set_float32_matmul_precision("low"), Error);
+  EXPECT_EQ(runtime::get_float32_matmul_precision(), "medium");
+}
+
+TEST(GemmBf16Test, MediumPrecisionRoundsTheInputToBf16) {
+  // 1 + 2^-10 is not a bf16 (8 significant bits): it rounds to 1. Against four bf16 ones, a row
+  // sums to 4 + 2^-8 in f32 and to exactly 4 once the input is rounded.
+  Tensor x = Tensor::full({16, 4}, 1.0 + 1.0 / 1024, DType::Float32);
+  Tensor w = Tensor::ones({3, 4}, DType::BFloat16);
+  {
+    MatmulPrecisionGuard guard("highest");
+    for (float v : ops::linear(x, w, Tensor()).to_vector<float>()) ASSERT_EQ(v, 4.0f + 1.0f / 256);
+  }
+  MatmulPrecisionGuard guard("medium");
+  for (runtime::SimdLevel level : {runtime::SimdLevel::Avx2, runtime::SimdLevel::Scalar}) {
+    SimdGuard simd(level);  // AVX512-BF16 kernel where the CPU has it; rounding + sgemm otherwise
+    for (float v : ops::linear(x, w, Tensor()).to_vector<float>()) ASSERT_EQ(v, 4.0f);
+  }
+  // Few rows go through gemv, which keeps f32 inputs (decode is memory bound either way).
+  for (float v : ops::linear(x.narrow(0, 0, 2), w, Tensor()).to_vector<float>()) ASSERT_EQ(v, 4.0f + 1.0f / 256);
+}
+
+TEST(GemmBf16Test, MediumPrecisionMatchesTheRoundedDefinition) {
+  // Every edge of the kernel: row counts around its 32-row blocks, weight rows around its
+  // 12-row tiles, odd k (the last pair has one element), a row stride wider than k, and bias.
+  Generator gen(11);
+  MatmulPrecisionGuard guard("medium");
+  for (int64_t rows : {9, 31, 32, 33, 100})
+    for (int64_t k : {1, 2, 7, 64, 333})
+      for (int64_t n_out : {1, 11, 12, 13, 50}) {
+        Tensor x = ops::randn({rows, k}, gen);
+        Tensor w = ops::randn({n_out, k + 3}, gen).to(DType::BFloat16).narrow(1, 0, k);
+        Tensor b = ops::randn({n_out}, gen);
+        Tensor want = ops::add(ops::matmul(x.to(DType::BFloat16).to(DType::Float64),
+                                           w.to(DType::Float64).transpose(0, 1)),
+                               b.to(DType::Float64)).to(DType::Float32);
+        const std::string what = "rows=" + std::to_string(rows) + " k=" + std::to_string(k) + " n_out=" + std::to_string(n_out);
+        expect_close(ops::linear(x, w, b), want, 1e-4, 1e-4, "medium " + what);
+        SimdGuard scalar(runtime::SimdLevel::Scalar);
+        expect_close(ops::linear(x, w, b), want, 1e-4, 1e-4, "medium scalar " + what);
+      }
 }
 
 TEST(VecTest, Avx2ExpSiluSigmoidMatchLibm) {

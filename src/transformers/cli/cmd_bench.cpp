@@ -76,7 +76,7 @@ int cmd_bench(int argc, char** argv) {
                "machine's read bandwidth and sgemm rate measured in the same run. With --config, the model "
                "has random weights with the config's real dimensions (nothing is downloaded).",
                "transformers bench"};
-  std::string model, config_path, dtype = "float32", revision = "main", save_dir;
+  std::string model, config_path, dtype = "float32", revision = "main", save_dir, matmul_precision = "highest";
   int64_t prompt_tokens = 512, new_tokens = 128, batch = 1;
   int repeat = 3;
   std::optional<int> threads;
@@ -89,6 +89,9 @@ int cmd_bench(int argc, char** argv) {
   app.add_option("--threads", threads, "threads (default: all cores)")->check(CLI::PositiveNumber);
   app.add_option("--dtype", dtype, "weight dtype: float32, float16, bfloat16");
   app.add_option("--revision", revision, "Hub revision");
+  app.add_option("--matmul-precision", matmul_precision,
+                 "float32 matmul precision as in PyTorch: highest (default) or high keep f32 products; medium "
+                 "rounds the input of bf16-weight linears to bf16 (AVX512-BF16 where the CPU has it)");
   app.add_option("--repeat", repeat, "runs of prefill + decode; the best of each is reported")
       ->check(CLI::PositiveNumber);
   app.add_flag("--no-limits", no_limits, "skip measuring read bandwidth and sgemm");
@@ -99,6 +102,7 @@ int cmd_bench(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   TFM_CHECK(model.empty() != config_path.empty(), "give either MODEL or --config config.json");
   if (threads) runtime::set_num_threads(*threads);
+  runtime::set_float32_matmul_precision(matmul_precision);
 
   models::LoadOptions options;
   options.dtype = parse_dtype_flag(dtype);
@@ -186,16 +190,17 @@ int cmd_bench(int argc, char** argv) {
                 "\"load_s\": %.6f, \"peak_rss_bytes\": %lld, \"weights_bytes\": %lld, \"kv_cache_bytes\": %lld, "
                 "\"threads\": %d, \"dtype\": \"%s\", \"read_bandwidth_gbps\": %.3f, \"sgemm_gflops\": %.3f, "
                 "\"decode_roofline_tokens_per_s\": %.3f, \"prefill_matmul_gflops\": %.3f, "
-                "\"prefill_cpu_s\": %.6f, \"decode_cpu_s\": %.6f, \"load_average\": %.2f}\n",
+                "\"prefill_cpu_s\": %.6f, \"decode_cpu_s\": %.6f, \"load_average\": %.2f, \"matmul_precision\": \"%s\"}\n",
                 prefill_tps, decode_tps, prefill.wall, load_s, (long long)peak_rss_bytes(), (long long)weights_bytes,
                 (long long)kv_bytes, nthreads, std::string(dtype_name(options.dtype)).c_str(), bandwidth.wall / 1e9,
-                sgemm.wall / 1e9, roofline_tps, prefill_flops / 1e9, prefill.cpu, decode.cpu, load);
+                sgemm.wall / 1e9, roofline_tps, prefill_flops / 1e9, prefill.cpu, decode.cpu, load, matmul_precision.c_str());
     return 0;
   }
-  std::printf("%s%s, %s, %d threads, batch %lld, best of %d, load average %.2f\n",
+  std::printf("%s%s, %s, %d threads, batch %lld, best of %d, load average %.2f%s\n",
               options.random_weights ? "random weights from " : "",
               options.random_weights ? config_path.c_str() : dir.string().c_str(),
-              std::string(dtype_name(options.dtype)).c_str(), nthreads, (long long)batch, repeat, load);
+              std::string(dtype_name(options.dtype)).c_str(), nthreads, (long long)batch, repeat, load,
+              matmul_precision == "medium" ? ", matmul precision medium" : "");
   if (!no_limits)
     std::printf("  machine        read %.1f GB/s (busy %.1f), sgemm %.1f GFLOP/s (busy %.1f)\n", bandwidth.wall / 1e9,
                 bandwidth.busy / 1e9, sgemm.wall / 1e9, sgemm.busy / 1e9);

@@ -6,6 +6,8 @@
 
 #include <atomic>
 
+#include "transformers/core/error.h"
+
 namespace transformers::runtime {
 
 namespace {
@@ -45,6 +47,29 @@ void set_num_threads(int n) {
   omp_set_num_threads(n);
   openblas_set_num_threads(n);
 }
+
+namespace {
+constexpr const char* kMatmulPrecisions[] = {"highest", "high", "medium"};
+std::atomic<int>& matmul_precision_slot() {
+  static std::atomic<int> index{0};
+  return index;
+}
+}  // namespace
+
+void set_float32_matmul_precision(const std::string& precision) {
+  for (int i = 0; i < 3; ++i)
+    if (precision == kMatmulPrecisions[i]) {
+      matmul_precision_slot().store(i, std::memory_order_relaxed);
+      return;
+    }
+  throw Error("[runtime] float32 matmul precision must be highest, high or medium, got '" + precision + "'");
+}
+
+std::string get_float32_matmul_precision() {
+  return kMatmulPrecisions[matmul_precision_slot().load(std::memory_order_relaxed)];
+}
+
+bool bf16_matmul_allowed() { return matmul_precision_slot().load(std::memory_order_relaxed) == 2; }
 
 std::string blas_info() {
   std::string info = "OpenBLAS";

@@ -17,6 +17,15 @@ void set_simd_level(SimdLevel level);
 int num_threads();
 void set_num_threads(int n);
 
+// PyTorch's torch.set_float32_matmul_precision. "highest" (the default) keeps every product in
+// f32; "high" is the same here; "medium" lets linear() with bf16 weights and more than a few rows
+// round its input to bf16 and multiply in bf16 with f32 sums, as PyTorch computes a bf16 model
+// (AVX512-BF16 runs it at twice the f32 rate; other CPUs round the same way and use sgemm).
+// Anything else throws.
+void set_float32_matmul_precision(const std::string& precision);
+std::string get_float32_matmul_precision();
+bool bf16_matmul_allowed();
+
 // "OpenBLAS 0.3.21 (openmp, Haswell)" or similar.
 std::string blas_info();
 
