@@ -13,6 +13,7 @@
 #include "transformers/cli/model_args.h"
 #include "transformers/core/error.h"
 #include "transformers/pipelines/text_generation.h"
+#include "transformers/core/runtime.h"
 
 namespace transformers::cli {
 
@@ -33,7 +34,7 @@ void save_conversation(const std::vector<pipelines::ChatMessage>& history, const
 int cmd_chat(int argc, char** argv) {
   CLI::App app{"Chat with a model: one user turn per line, the reply streamed as it is generated. " + std::string(kHelp),
                "transformers chat"};
-  std::string model, system_prompt, dtype = "float32", revision = "main";
+  std::string model, system_prompt, dtype = "float32", revision = "main", matmul_precision = "highest";
   std::optional<int64_t> max_new_tokens = 256, top_k;
   std::optional<double> temperature, top_p, repetition_penalty;
   std::optional<uint64_t> seed;
@@ -48,8 +49,11 @@ int cmd_chat(int argc, char** argv) {
   app.add_option("--repetition-penalty", repetition_penalty);
   app.add_option("--seed", seed);
   app.add_option("--dtype", dtype, "weight/compute dtype: float32, float16, bfloat16");
+  app.add_option("--matmul-precision", matmul_precision,
+                 "highest (default) or medium: bf16 weights multiply a bf16-rounded input, as PyTorch in bf16");
   app.add_option("--revision", revision, "Hub revision");
   CLI11_PARSE(app, argc, argv);
+  runtime::set_float32_matmul_precision(matmul_precision);
 
   models::LoadOptions load;
   load.dtype = parse_dtype_flag(dtype);

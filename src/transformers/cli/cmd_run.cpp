@@ -10,6 +10,7 @@
 #include "transformers/cli/model_args.h"
 #include "transformers/core/error.h"
 #include "transformers/pipelines/pipeline.h"
+#include "transformers/core/runtime.h"
 
 namespace transformers::cli {
 
@@ -44,7 +45,7 @@ int cmd_run(int argc, char** argv) {
                "token-classification, ForQuestionAnswering: question-answering, a base model: "
                "feature-extraction; a sentence-transformers folder: sentence-embeddings).",
                "transformers run"};
-  std::string model, input, task, dtype = "float32", revision = "main", options_json;
+  std::string model, input, task, dtype = "float32", revision = "main", options_json, matmul_precision = "highest";
   std::optional<std::string> context, text_pair, candidate_labels, hypothesis_template, aggregation_strategy,
       function_to_apply;
   std::vector<std::string> targets, ignore_labels;
@@ -95,8 +96,11 @@ int cmd_run(int argc, char** argv) {
   std::vector<std::string> stop;
   app.add_option("--stop", stop, "text-generation: stop once the text ends with this string (repeatable)");
   app.add_option("--dtype", dtype, "weight/compute dtype: float32, float16, bfloat16");
+  app.add_option("--matmul-precision", matmul_precision,
+                 "highest (default) or medium: bf16 weights multiply a bf16-rounded input, as PyTorch in bf16");
   app.add_option("--revision", revision, "Hub revision (branch, tag or commit)");
   CLI11_PARSE(app, argc, argv);
+  runtime::set_float32_matmul_precision(matmul_precision);
 
   const std::filesystem::path dir = resolve_model_dir(model, revision);
   const std::string canonical = pipelines::normalize_task(task.empty() ? pipelines::default_task(dir) : task);
