@@ -91,6 +91,23 @@ TEST(ChatTemplate, SpecialTokensFromConfigAcceptStringsAndAddedTokens) {
   EXPECT_EQ(t.as_dict().find("additional_special_tokens")->repr(), "['<a>', '<b>']");
 }
 
+TEST(ChatTemplate, SpecialTokensResolveAsTheTokenizerDoes) {
+  // special_tokens_map.json counts only for a tokenizer_config.json without added_tokens_decoder,
+  // and then overrides it (transformers' _from_pretrained); the template sees the result.
+  fs::path dir = transformers::testing::temp_dir("chat_template_special_map");
+  write(dir / "special_tokens_map.json", R"({"bos_token": "M", "eos_token": "N", "additional_special_tokens": ["y", "x"]})");
+  write(dir / "tokenizer_config.json",
+        R"({"chat_template": "{{ bos_token }}{{ eos_token }}{{ additional_special_tokens|join(',') }}",
+            "bos_token": "B", "additional_special_tokens": ["x"]})");
+  ChatTemplateSet old_style(load_chat_template_config(dir));
+  EXPECT_EQ(old_style.select(false).apply(parse_json("[]")).rendered, "MNx,y");
+  write(dir / "tokenizer_config.json",
+        R"({"chat_template": "{{ bos_token }}{{ eos_token }}{{ additional_special_tokens|join(',') }}",
+            "bos_token": "B", "additional_special_tokens": ["x"], "added_tokens_decoder": {}})");
+  ChatTemplateSet new_style(load_chat_template_config(dir));
+  EXPECT_EQ(new_style.select(false).apply(parse_json("[]")).rendered, "Bx");
+}
+
 TEST(ChatTemplate, LoadsTemplatesFromAModelFolder) {
   fs::path dir = transformers::testing::temp_dir("chat_template_single");
   write(dir / "tokenizer_config.json", R"({"chat_template": "from config {{ eos_token }}", "eos_token": "E"})");

@@ -313,3 +313,37 @@ TEST(LegacyErrors, MissingFilesAndBadModel) {
 }
 
 }  // namespace
+
+// transformers' _from_pretrained: special_tokens_map.json overrides tokenizer_config.json key by
+// key (and adds its additional_special_tokens after the config's) only when the config has no
+// added_tokens_decoder; a config with one (every save since 4.34) is read alone. Checked on a
+// tokenizer.json folder and on a legacy vocab.txt folder; BERT has no default eos_token, so an
+// eos_token can only come from the files.
+TEST(SpecialTokenFiles, SpecialTokensMapOverridesOnlyConfigsWithoutAddedTokensDecoder) {
+  TFM_SKIP_WITHOUT_SHARED();
+  const std::string map = R"({"bos_token": "[SEP]", "eos_token": {"content": "[MASK]"},
+                              "additional_special_tokens": ["[B]", "[A]"]})";
+  for (bool with_tokenizer_json : {true, false}) {
+    fs::path dir = transformers::testing::temp_dir(with_tokenizer_json ? "special_map_fast" : "special_map_legacy");
+    const fs::path bert = transformers::testing::shared_path("fixtures/tokenizers/bert_base_uncased");
+    if (with_tokenizer_json)
+      fs::copy_file(bert / "tokenizer.json", dir / "tokenizer.json", fs::copy_options::overwrite_existing);
+    else
+      fs::copy_file(bert / "vocab.txt", dir / "vocab.txt", fs::copy_options::overwrite_existing);
+    write(dir / "special_tokens_map.json", map);
+    const std::string what = with_tokenizer_json ? "tokenizer.json" : "vocab.txt";
+
+    write(dir / "tokenizer_config.json", R"({"bos_token": "[CLS]", "additional_special_tokens": ["[A]"]})");
+    PreTrainedTokenizer old_style = AutoTokenizer::from_pretrained(dir);
+    EXPECT_EQ(old_style.bos_token, "[SEP]") << what;
+    EXPECT_EQ(old_style.eos_token, "[MASK]") << what;
+    EXPECT_EQ(old_style.additional_special_tokens, (std::vector<std::string>{"[A]", "[B]"})) << what;
+
+    write(dir / "tokenizer_config.json",
+          R"({"bos_token": "[CLS]", "additional_special_tokens": ["[A]"], "added_tokens_decoder": {}})");
+    PreTrainedTokenizer new_style = AutoTokenizer::from_pretrained(dir);
+    EXPECT_EQ(new_style.bos_token, "[CLS]") << what;
+    EXPECT_EQ(new_style.eos_token, std::nullopt) << what;
+    EXPECT_EQ(new_style.additional_special_tokens, (std::vector<std::string>{"[A]"})) << what;
+  }
+}

@@ -215,11 +215,25 @@ ChatTemplateConfig load_chat_template_config(const std::filesystem::path& dir) {
     std::sort(files.begin(), files.end());
     for (const auto& f : files) cfg.templates.emplace_back(f.stem().string(), read_text(f));
   }
+  // The tokenizer's special tokens as transformers resolves them (AutoTokenizer does the same):
+  // with added_tokens_decoder in tokenizer_config.json, the config alone; without it,
+  // special_tokens_map.json over the config, its additional_special_tokens joining the config's.
   cfg.special_tokens = special_tokens_from_config(config);
-  if (fs::exists(dir / "special_tokens_map.json")) {
+  const bool modern = config.is_dict() && config.as_dict().find("added_tokens_decoder");
+  if (!modern && fs::exists(dir / "special_tokens_map.json")) {
     Value more = special_tokens_from_config(parse_json(read_text(dir / "special_tokens_map.json")));
-    for (const auto& [k, v] : more.as_dict().entries)
-      if (!cfg.special_tokens.as_dict().find(k)) cfg.special_tokens.as_dict().set(k, v);
+    for (const auto& [k, v] : more.as_dict().entries) {
+      const Value* mine = cfg.special_tokens.as_dict().find(k);
+      if (k.is_string() && k.str() == "additional_special_tokens" && mine && mine->is_list()) {
+        std::vector<Value> joined = mine->as_list().items;
+        for (const Value& token : v.as_list().items)
+          if (std::none_of(joined.begin(), joined.end(), [&](const Value& t) { return equals(t, token); }))
+            joined.push_back(token);
+        cfg.special_tokens.as_dict().set(k, Value::list(std::move(joined)));
+      } else {
+        cfg.special_tokens.as_dict().set(k, v);
+      }
+    }
   }
   return cfg;
 }

@@ -1,5 +1,6 @@
 #include "transformers/tokenizers/auto_tokenizer.h"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -86,11 +87,24 @@ PreTrainedTokenizer AutoTokenizer::from_pretrained(const fs::path& folder) {
                         : Tokenizer::from_file(folder / "tokenizer.json");
   PreTrainedTokenizer t(std::move(tk));
   t.config_json = config_text;
-  if (fs::exists(folder / "special_tokens_map.json")) {
-    auto m = nlohmann::json::parse(read_text(folder / "special_tokens_map.json"));
-    read_special_tokens(t, m, "special_tokens_map.json");
-  }
   read_special_tokens(t, config, "tokenizer_config.json");
+  // transformers' _from_pretrained: a tokenizer_config.json with added_tokens_decoder (saved by
+  // 4.34 and later) is the whole story; an older one is overridden key by key by
+  // special_tokens_map.json, whose additional_special_tokens join the config's.
+  if (!config.contains("added_tokens_decoder") && fs::exists(folder / "special_tokens_map.json")) {
+    nlohmann::json m;
+    try {
+      m = nlohmann::json::parse(read_text(folder / "special_tokens_map.json"));
+    } catch (const std::exception& e) {
+      throw Error(detail::concat("[tokenizers] special_tokens_map.json: invalid JSON (", e.what(), ")"));
+    }
+    TFM_CHECK(m.is_object(), "[tokenizers] special_tokens_map.json: expected a JSON object");
+    std::vector<std::string> additional = t.additional_special_tokens;
+    read_special_tokens(t, m, "special_tokens_map.json");
+    for (const std::string& token : t.additional_special_tokens)
+      if (std::find(additional.begin(), additional.end(), token) == additional.end()) additional.push_back(token);
+    t.additional_special_tokens = std::move(additional);
+  }
   if (legacy) {
     // The slow class's defaults for what the files leave unset (e.g. BERT's "[CLS]").
     for (auto& [key, value] : legacy->special_tokens) {

@@ -353,15 +353,20 @@ LegacyConversion convert_legacy_tokenizer(const fs::path& folder, const std::str
     if (ctx.tokenizer_class.size() > 4 && ctx.tokenizer_class.ends_with("Fast"))
       ctx.tokenizer_class.resize(ctx.tokenizer_class.size() - 4);
   }
-  // tokenizer_config.json first, special_tokens_map.json over it (transformers' from_pretrained).
+  // tokenizer_config.json first; special_tokens_map.json over it only when the config predates
+  // added_tokens_decoder, its additional_special_tokens joining the config's (transformers'
+  // _from_pretrained; AutoTokenizer::from_pretrained applies the same rule).
   auto take = [&](const json& j) {
     for (const char* k : kSpecialKeys)
       if (j.contains(k)) ctx.special[k] = j[k];
     if (j.contains("additional_special_tokens") && j["additional_special_tokens"].is_array())
-      ctx.additional_special_tokens = j["additional_special_tokens"].get<std::vector<json>>();
+      for (const json& token : j["additional_special_tokens"])
+        if (std::find(ctx.additional_special_tokens.begin(), ctx.additional_special_tokens.end(), token) ==
+            ctx.additional_special_tokens.end())
+          ctx.additional_special_tokens.push_back(token);
   };
   take(ctx.config);
-  if (fs::exists(folder / "special_tokens_map.json"))
+  if (!ctx.config.contains("added_tokens_decoder") && fs::exists(folder / "special_tokens_map.json"))
     take(parse_json(read_text(folder / "special_tokens_map.json"), "special_tokens_map.json"));
 
   std::optional<fs::path> spm;
