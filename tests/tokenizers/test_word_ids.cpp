@@ -157,8 +157,8 @@ TEST(WordIds, SplitRegexTokenizers) {
   // letters; "English answer with 数字 123" -> "English" " answer" " with" " 数字" " " "1" "2" "3".
   // HF tokens: æĹ¥æľ¬ èªŀ ãģ® è³ª åķı | English Ġanswer Ġwith Ġæķ° åŃĹ Ġ 1 2 3.
   PreTrainedTokenizer qwen3 = load("qwen3");
-  Encoding q = qwen3.tokenizer().encode_pair("\u65e5\u672c\u8a9e\u306e\u8cea\u554f", "English answer with \u6570\u5b57 123",
-                                             true);
+  Encoding q = qwen3.tokenizer().encode_pair("\u65e5\u672c\u8a9e\u306e\u8cea\u554f",
+                                             "English answer with \u6570\u5b57 123", true);
   EXPECT_EQ(q.word_ids, (Words{0, 0, 0, 0, 0, 0, 1, 2, 3, 3, 4, 5, 6, 7}));
   EXPECT_EQ(q.word_to_chars(0, 0), (Span{0, 6}));
   EXPECT_EQ(q.word_to_chars(3, 1), (Span{19, 22}));  // " 数字", space included
