@@ -180,14 +180,16 @@ BENCHMARK_CAPTURE(BM_LinearPrefill, f32, DType::Float32)->Arg(128)->Arg(512)->Un
 BENCHMARK_CAPTURE(BM_LinearPrefill, f16, DType::Float16)->Arg(128)->Arg(512)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_LinearPrefill, bf16, DType::BFloat16)->Arg(128)->Arg(512)->Unit(benchmark::kMillisecond);
 
-// bf16 weights with float32 matmul precision "medium": the input rounded to bf16 and the
-// AVX512-BF16 kernel where the CPU has it (cpu/gemm_bf16.h); flop_ratio is against f32 sgemm.
-void BM_LinearPrefillBf16Medium(benchmark::State& state) {
+// Float32 matmul precision "medium": input and weights rounded to bf16 and the AVX512-BF16
+// kernel where the CPU has it (cpu/gemm_bf16.h); flop_ratio is against f32 sgemm.
+void BM_LinearPrefillMedium(benchmark::State& state, DType dt) {
   runtime::set_float32_matmul_precision("medium");
-  BM_LinearPrefill(state, DType::BFloat16);
+  BM_LinearPrefill(state, dt);
   runtime::set_float32_matmul_precision("highest");
 }
-BENCHMARK(BM_LinearPrefillBf16Medium)->Arg(128)->Arg(512)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LinearPrefillMedium, f32, DType::Float32)->Arg(512)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LinearPrefillMedium, f16, DType::Float16)->Arg(512)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LinearPrefillMedium, bf16, DType::BFloat16)->Arg(128)->Arg(512)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -341,19 +341,23 @@ TEST(GemmBf16Test, MediumPrecisionRoundsTheInputToBf16) {
 
 TEST(GemmBf16Test, MediumPrecisionMatchesTheRoundedDefinition) {
   // Every edge of the kernel: row counts around its 32-row blocks, weight rows around its
-  // 12-row tiles, odd k (the last pair has one element), a row stride wider than k, and bias.
+  // 12-row tiles, odd k (the last pair has one element), a row stride wider than k, and bias;
+  // k = 333 also leaves a tail after the 16-wide weight conversion.
+  // f32 and f16 weights are rounded to bf16 as well (PyTorch's "medium").
   Generator gen(11);
   MatmulPrecisionGuard guard("medium");
+  for (DType dt : kDTypes)
   for (int64_t rows : {9, 31, 32, 33, 100})
     for (int64_t k : {1, 2, 7, 64, 333})
       for (int64_t n_out : {1, 11, 12, 13, 50}) {
         Tensor x = ops::randn({rows, k}, gen);
-        Tensor w = ops::randn({n_out, k + 3}, gen).to(DType::BFloat16).narrow(1, 0, k);
+        Tensor w = ops::randn({n_out, k + 3}, gen).to(dt).narrow(1, 0, k);
         Tensor b = ops::randn({n_out}, gen);
         Tensor want = ops::add(ops::matmul(x.to(DType::BFloat16).to(DType::Float64),
-                                           w.to(DType::Float64).transpose(0, 1)),
+                                           w.to(DType::BFloat16).to(DType::Float64).transpose(0, 1)),
                                b.to(DType::Float64)).to(DType::Float32);
-        const std::string what = "rows=" + std::to_string(rows) + " k=" + std::to_string(k) + " n_out=" + std::to_string(n_out);
+        const std::string what = std::string(dtype_name(dt)) + " rows=" + std::to_string(rows) + " k=" + std::to_string(k) +
+                                 " n_out=" + std::to_string(n_out);
         expect_close(ops::linear(x, w, b), want, 1e-4, 1e-4, "medium " + what);
         SimdGuard scalar(runtime::SimdLevel::Scalar);
         expect_close(ops::linear(x, w, b), want, 1e-4, 1e-4, "medium scalar " + what);

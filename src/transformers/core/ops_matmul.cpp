@@ -204,14 +204,15 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
       // Few rows (decode): one pass over the weights, in their stored dtype.
       cpu::gemv({weight.raw_data(), wdt, n_out, k, weight.stride(0), x2.data<float>(), k,
                  y.data<float>(), n_out, rows, b32.defined() ? b32.data<float>() : nullptr});
-    } else if (wdt == DType::BFloat16 && runtime::bf16_matmul_allowed()) {
-      // Float32 matmul precision "medium": x rounded to bf16 (runtime.h).
+    } else if (runtime::bf16_matmul_allowed()) {
+      // Float32 matmul precision "medium": x and W rounded to bf16 (runtime.h).
       const float* bp = b32.defined() ? b32.data<float>() : nullptr;
       if (cpu::has_avx512_bf16() && runtime::simd_level() == runtime::SimdLevel::Avx2)
-        cpu::gemm_bf16_avx512(x2.data<float>(), rows, k, static_cast<const uint16_t*>(weight.raw_data()),
-                              weight.stride(0), n_out, y.data<float>(), n_out, bp);
+        cpu::gemm_bf16_avx512(x2.data<float>(), rows, k, weight.raw_data(), wdt, weight.stride(0), n_out,
+                              y.data<float>(), n_out, bp);
       else
-        linear_gemm(x2.to(DType::BFloat16).to(DType::Float32), weight, bp, y);
+        linear_gemm(x2.to(DType::BFloat16).to(DType::Float32), wdt == DType::BFloat16 ? weight : weight.to(DType::BFloat16),
+                    bp, y);
     } else {
       linear_gemm(x2, weight, b32.defined() ? b32.data<float>() : nullptr, y);
     }

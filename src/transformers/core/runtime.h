@@ -18,10 +18,10 @@ int num_threads();
 void set_num_threads(int n);
 
 // PyTorch's torch.set_float32_matmul_precision. "highest" (the default) keeps every product in
-// f32; "high" is the same here; "medium" lets linear() with bf16 weights and more than a few rows
-// round its input to bf16 and multiply in bf16 with f32 sums, as PyTorch computes a bf16 model
-// (AVX512-BF16 runs it at twice the f32 rate; other CPUs round the same way and use sgemm).
-// Anything else throws.
+// f32; "high" is the same here; "medium" allows bf16 inside matrix products, as in PyTorch:
+// linear() with more than a few rows (prefill, encoders) rounds its input and its weights to bf16
+// and multiplies in bf16 with f32 sums (AVX512-BF16 runs it at twice the f32 rate; other CPUs
+// round the same way and use sgemm). Decoding (a few rows) is unchanged. Anything else throws.
 void set_float32_matmul_precision(const std::string& precision);
 std::string get_float32_matmul_precision();
 bool bf16_matmul_allowed();

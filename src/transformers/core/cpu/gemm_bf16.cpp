@@ -97,10 +97,32 @@ constexpr std::array<MicroTile, sizeof...(N)> micro_tiles(std::integer_sequence<
 }
 constexpr auto kMicroTiles = micro_tiles(std::make_integer_sequence<int, kNR>{});  // [NR - 1]
 
+// dst[r, :k] = bf16(src[r, :k]) for r < rows (round to nearest even), src in f32 or f16.
+__attribute__((target("avx512f,avx512bf16"))) void rows_to_bf16(const void* src, DType dt, int64_t rows, int64_t k,
+                                                                 int64_t lds, uint16_t* dst) {
+  for (int64_t r = 0; r < rows; ++r) {
+    uint16_t* d = dst + r * k;
+    int64_t i = 0;
+    if (dt == DType::Float32) {
+      const float* s = static_cast<const float*>(src) + r * lds;
+      for (; i + 16 <= k; i += 16)
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + i), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(s + i)));
+      for (; i < k; ++i) d[i] = f32_to_bf16(s[i]);
+    } else {
+      const uint16_t* s = static_cast<const uint16_t*>(src) + r * lds;
+      for (; i + 16 <= k; i += 16) {
+        const __m512 f = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i)));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + i), (__m256i)_mm512_cvtneps_pbh(f));
+      }
+      for (; i < k; ++i) d[i] = f32_to_bf16(f16_to_f32(s[i]));
+    }
+  }
+}
+
 }  // namespace
 
-void gemm_bf16_avx512(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t ldw, int64_t n_out,
-                      float* y, int64_t ldy, const float* bias) {
+void gemm_bf16_avx512(const float* x, int64_t rows, int64_t k, const void* w, DType w_dtype, int64_t ldw,
+                      int64_t n_out, float* y, int64_t ldy, const float* bias) {
   if (rows <= 0 || n_out <= 0) return;
   const int64_t pairs = (k + 1) / 2, blocks = (rows + kMR - 1) / kMR;
   const bool odd_k = k % 2 != 0;
@@ -121,19 +143,32 @@ void gemm_bf16_avx512(const float* x, int64_t rows, int64_t k, const uint16_t* w
       }
   };
   parallel_for(blocks, 1, pack);
+  const bool convert = w_dtype != DType::BFloat16;
+  const size_t es = dtype_size(w_dtype);
   auto slices = [&](int64_t o0, int64_t o1) {
+    // f32/f16 weights: this slice's rows rounded to bf16 into a reused buffer first.
+    const uint16_t* ws = reinterpret_cast<const uint16_t*>(static_cast<const std::byte*>(w) + o0 * ldw * int64_t(es));
+    int64_t ld = ldw;
+    if (convert) {
+      thread_local std::vector<uint16_t> buffer;
+      if (buffer.size() < size_t((o1 - o0) * k)) buffer.resize(size_t((o1 - o0) * k));
+      rows_to_bf16(static_cast<const std::byte*>(w) + o0 * ldw * int64_t(es), w_dtype, o1 - o0, k, ldw, buffer.data());
+      ws = buffer.data();
+      ld = k;
+    }
     for (int64_t b = 0; b < blocks; ++b) {
       const int64_t valid = std::min<int64_t>(kMR, rows - b * kMR);
       for (int64_t o = o0; o < o1; o += kNR) {
         const int nr = int(std::min<int64_t>(kNR, o1 - o));
-        kMicroTiles[size_t(nr - 1)](xp + b * pairs * kMR, pairs, odd_k, w + o * ldw, ldw, k, y + b * kMR * ldy + o,
-                                    ldy, valid, bias ? bias + o : nullptr);
+        kMicroTiles[size_t(nr - 1)](xp + b * pairs * kMR, pairs, odd_k, ws + (o - o0) * ld, ld, k,
+                                    y + b * kMR * ldy + o, ldy, valid, bias ? bias + o : nullptr);
       }
     }
   };
-  // Slices of whole micro-tiles, about four per thread.
+  // Slices of whole micro-tiles, about four per thread; converted slices also stay within 2 MiB.
   const int64_t per = 4 * int64_t(runtime::num_threads());
-  const int64_t slice = std::max<int64_t>(kNR, ((n_out + per - 1) / per + kNR - 1) / kNR * kNR);
+  int64_t slice = std::max<int64_t>(kNR, ((n_out + per - 1) / per + kNR - 1) / kNR * kNR);
+  if (convert) slice = std::min(slice, std::max<int64_t>(kNR, (int64_t(1) << 20) / std::max<int64_t>(k, 1) / kNR * kNR));
   parallel_for(n_out, slice, slices);
 }
 
