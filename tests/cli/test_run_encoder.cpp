@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_runner.h"
 #include "support/fixtures.h"
 #include "transformers/io/json.h"
 #include "transformers/io/safetensors.h"
@@ -72,26 +73,10 @@ json bert_config(const std::string& architecture, const std::vector<std::string>
   return c;
 }
 
-// Runs the command; stdout only (stderr goes to a file, shown on failure).
-struct RunResult {
-  int code;
-  std::string out, err;
-};
+// Runs the command; stdout only (stderr kept apart, shown on failure).
+using RunResult = transformers::testing::CliResult;
 
-RunResult run(const std::string& args) {
-  auto err_path = temp_dir("run_encoder_stderr") / "stderr.txt";
-  std::string cmd = std::string(TFM_CLI_PATH) + " " + args + " 2>" + err_path.string();
-  RunResult r{-1, "", ""};
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf{};
-  while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) r.out.append(buf.data(), n);
-  int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_path);
-  r.err.assign(std::istreambuf_iterator<char>(err), {});
-  return r;
-}
+RunResult run(const std::string& args) { return transformers::testing::run_cli(args, {.separate_stderr = true}); }
 
 // `run DIR 'input' ARGS --json`, parsed; fails the test when the command fails.
 json run_json(const std::filesystem::path& dir, const std::string& input, const std::string& args) {
@@ -317,4 +302,9 @@ TEST(RunEncoderCliTest, ElectraDiscriminatorHasNoDefaultTask) {
   RunResult r = run("run " + dir.string() + " 'the cat' --json");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("ElectraForPreTraining"), std::string::npos) << r.err;
+  // Feature extraction loads the base model, as HF's AutoModel: ElectraModel, head left unused.
+  json features = run_json(dir, "the cat", "--task feature-extraction");
+  ASSERT_EQ(features.size(), 1u);
+  ASSERT_EQ(features[0].size(), 4u);  // [CLS] the cat [SEP]
+  EXPECT_EQ(features, library("feature-extraction", dir, "the cat", json::object()));
 }

@@ -50,6 +50,29 @@ inline void check_encoder_parity(const std::string& case_name) {
   EXPECT_EQ(outputs.size(), ref["outputs"].size()) << case_name << ": outputs beyond reference.json's list";
 }
 
+// Hugging Face's AutoModel on a task head's folder: the base model, the head's weights unused. Its
+// hidden states are the head fixture's (the head only reads them), and it has no head output.
+inline void check_base_model_of_head_checkpoint(const std::string& case_name) {
+  auto dir = shared_path("fixtures/models/" + case_name);
+  nlohmann::json ref = io::read_json(dir / "reference.json");
+  io::SafetensorsFile tensors = io::SafetensorsFile::open(dir / "reference.safetensors");
+  autograd::NoGradGuard no_grad;
+  auto model = models::AutoModel::base_model_from_pretrained(dir);
+  models::NamedTensors outputs = model->forward_named(fixture_inputs(case_name), /*output_hidden_states=*/true);
+  ASSERT_TRUE(models::find_named(outputs, "last_hidden_state").defined()) << case_name;
+  EXPECT_FALSE(models::find_named(outputs, "logits").defined()) << case_name;
+  const double atol = ref["atol"], rtol = ref["rtol"];
+  int64_t checked = 0;
+  for (const auto& name : ref["outputs"]) {
+    if (!std::string(name).starts_with("hidden_states.")) continue;
+    Tensor ours = models::find_named(outputs, name);
+    ASSERT_TRUE(ours.defined()) << case_name << ": no " << name;
+    EXPECT_TRUE(tensors_close(ours, load_reference(tensors, name), atol, rtol, case_name + " base " + std::string(name)));
+    ++checked;
+  }
+  EXPECT_EQ(checked, ref["num_hidden_states"].get<int64_t>()) << case_name;
+}
+
 // Row 1 of the fixture batch is right padded: its real tokens, run alone without padding, must
 // give the same `output` at those positions (padding must not leak into real tokens).
 inline void check_padding_invariance(const std::string& case_name, const std::string& output) {

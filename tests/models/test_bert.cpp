@@ -85,22 +85,38 @@ TEST(BertModelTest, StrictLoadingNamesTheMissingTensor) {
   }
 }
 
-TEST(BertModelTest, HeadCheckpointBindsUnderThePrefixAndReportsTheUnusedHead) {
+TEST(BertModelTest, HeadCheckpointsLoadAsTheBaseModel) {
   TFM_SKIP_WITHOUT_SHARED();
-  // A head checkpoint's "bert." weights bind into BertModel (HF's base_model_prefix rule); the
-  // classifier it cannot use is reported, as strict loading requires, and nothing else is.
-  auto dir = transformers::testing::temp_dir("bert_prefixed_base");
+  // HF's AutoModel on a head's folder (feature extraction on bert-base-uncased, a BertForMaskedLM):
+  // the "bert." weights bind into BertModel and the head's are left unused.
+  for (const char* c : {"bert_mlm", "bert_seqcls", "bert_tokcls", "bert_qa"})
+    transformers::testing::check_base_model_of_head_checkpoint(c);
+  // BertForMaskedLM saves no pooler: the base model then has none (HF would make a random one).
+  autograd::NoGradGuard no_grad;
+  auto mlm = models::AutoModel::base_model_from_pretrained(shared_path("fixtures/models/bert_mlm"));
+  EXPECT_FALSE(models::find_named(mlm->forward_named(transformers::testing::fixture_inputs("bert_mlm"), false),
+                                  "pooler_output").defined());
+}
+
+TEST(BertModelTest, UnknownTensorsUnderTheBasePrefixAreStillReported) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // Only the head's weights are left unused: a stray tensor among the "bert." ones is an error.
+  auto dir = transformers::testing::temp_dir("bert_prefixed_stray");
   auto src = shared_path("fixtures/models/bert_seqcls");
   nlohmann::json config = io::read_json(src / "config.json");
   config["architectures"] = {"BertModel"};
   io::write_json(dir / "config.json", config);
-  std::filesystem::create_symlink(src / "model.safetensors", dir / "model.safetensors");
+  io::SafetensorsFile file = io::SafetensorsFile::open(src / "model.safetensors");
+  std::vector<io::TensorToWrite> tensors;
+  for (const io::TensorView& v : file.tensors()) tensors.push_back({v.name, v.dtype, v.shape, v.data});
+  const float stray[2] = {1.0f, 2.0f};
+  tensors.push_back({"bert.encoder.stray", DType::Float32, {2}, stray});
+  io::save_safetensors(dir / "model.safetensors", tensors);
   try {
     models::AutoModel::from_pretrained(dir);
-    FAIL() << "expected the unused classifier to be reported";
+    FAIL() << "expected the stray tensor to be reported";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("unexpected tensors in the checkpoint: classifier.bias, classifier.weight"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("unexpected tensors in the checkpoint: bert.encoder.stray"), std::string::npos)
         << e.what();
   }
 }

@@ -142,3 +142,9 @@ TEST(ModernBertModelTest, ConfigErrorsNameTheField) {
                         "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4})"),
             "");
 }
+
+TEST(ModernBertModelTest, TaskCheckpointsLoadAsTheBaseModel) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // HF's AutoModel on a head's folder: the base model, the head's weights left unused.
+  transformers::testing::check_base_model_of_head_checkpoint("modernbert_mlm");
+}

@@ -92,3 +92,10 @@ TEST(RobertaModelTest, ConfigErrorsNameTheField) {
                         "hidden_size": 32, "intermediate_size": 64, "num_attention_heads": 4, "num_labels": 5})"),
             "");
 }
+
+TEST(RobertaModelTest, TaskCheckpointsLoadAsTheBaseModel) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // HF's AutoModel on a head's folder: the base model, the head's weights left unused.
+  for (const char* c : {"roberta_mlm", "roberta_seqcls"})
+    transformers::testing::check_base_model_of_head_checkpoint(c);
+}

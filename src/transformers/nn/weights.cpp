@@ -80,11 +80,13 @@ Tensor WeightStore::bound(const std::string& key) const {
   return parameters_[it->second].second;
 }
 
-void WeightStore::finish_strict(const std::vector<std::string>& ignored) const {
+void WeightStore::finish_strict(const std::vector<std::string>& ignored, const std::string& within) const {
   if (!checkpoint_) return;
   std::vector<std::string> unexpected;
   for (const std::string& name : checkpoint_->names()) {
     if (consumed_.count(name)) continue;
+    if (!within.empty() && !(name.size() > within.size() && name.starts_with(within) && name[within.size()] == '.'))
+      continue;
     bool skip = std::any_of(ignored.begin(), ignored.end(), [&](const std::string& suffix) {
       return name == suffix || (name.size() > suffix.size() &&
                                 name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&

@@ -48,8 +48,10 @@ class WeightStore {
   Tensor bound(const std::string& key) const;
 
   // Throws listing the keys of the checkpoint nobody consumed, except those matching one of
-  // `ignored` (a suffix match on dotted keys, e.g. "rotary_emb.inv_freq").
-  void finish_strict(const std::vector<std::string>& ignored = {}) const;
+  // `ignored` (a suffix match on dotted keys, e.g. "rotary_emb.inv_freq"). With `within` (a
+  // prefix such as "bert"), only keys under it count: a base model loaded from a task head's
+  // checkpoint leaves the head's weights unused, as Hugging Face does.
+  void finish_strict(const std::vector<std::string>& ignored = {}, const std::string& within = "") const;
 
   // Every bound parameter, by key (in binding order), e.g. for save_pretrained and optimizers.
   const std::vector<std::pair<std::string, Tensor>>& parameters() const { return parameters_; }

@@ -50,7 +50,7 @@ std::string feature_extraction_to_json(const std::vector<TokenFeatures>& results
 std::unique_ptr<FeatureExtractionPipeline> FeatureExtractionPipeline::from_pretrained(
     const std::filesystem::path& model_dir, const models::LoadOptions& options) {
   return std::make_unique<FeatureExtractionPipeline>(
-      models::AutoModel::from_pretrained(model_dir, options),
+      models::AutoModel::base_model_from_pretrained(model_dir, options),
       std::make_unique<tok::PreTrainedTokenizer>(tok::AutoTokenizer::from_pretrained(model_dir)));
 }
 
@@ -192,7 +192,7 @@ std::unique_ptr<SentenceTransformer> SentenceTransformer::from_pretrained(const 
     TFM_CHECK(!st.value("do_lower_case", false), "[pipeline] sentence_bert_config.json: do_lower_case is not supported");
   }
   return std::make_unique<SentenceTransformer>(
-      models::AutoModel::from_pretrained(dir, options),
+      models::AutoModel::base_model_from_pretrained(dir, options),
       std::make_unique<tok::PreTrainedTokenizer>(tok::AutoTokenizer::from_pretrained(dir)), *pooling, normalize,
       max_seq_length);
 }

@@ -1,6 +1,7 @@
 #include "transformers/models/auto/modeling_auto.h"
 
 #include <functional>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -116,7 +117,23 @@ const Entry& lookup(const std::filesystem::path& model_dir, bool want_causal_lm)
   throw Error("[config] " + path.string() + ": model_type '" + common.model_type + "' is not supported");
 }
 
+// The base class of the folder's model type: its entry that is not a causal LM and whose name
+// ends in "Model" (BertModel, XLMRobertaModel); architectures[0]'s entry when there is none.
+const Entry& lookup_base(const std::filesystem::path& model_dir) {
+  const Entry& named = lookup(model_dir, /*want_causal_lm=*/false);
+  for (const Entry& e : registry()) {
+    const std::string_view arch = e.architecture;
+    if (!e.causal_lm && std::string_view(e.model_type) == named.model_type && arch.ends_with("Model")) return e;
+  }
+  return named;
+}
+
 }  // namespace
+
+std::unique_ptr<PreTrainedModel> AutoModel::base_model_from_pretrained(const std::filesystem::path& model_dir,
+                                                                       const LoadOptions& options) {
+  return lookup_base(model_dir).make(model_dir, options);
+}
 
 std::unique_ptr<PreTrainedModel> AutoModel::from_pretrained(const std::filesystem::path& model_dir,
                                                             const LoadOptions& options) {

@@ -14,6 +14,11 @@ struct AutoModel {
   // Loads architectures[0] of the folder's config.json (any task head).
   static std::unique_ptr<PreTrainedModel> from_pretrained(const std::filesystem::path& model_dir,
                                                           const LoadOptions& options = {});
+  // Hugging Face's AutoModel.from_pretrained: the base model of the config's model_type
+  // (BertModel for a BertForMaskedLM folder), leaving the task head's weights unused, for
+  // feature extraction. Model types without a base class in the table load architectures[0].
+  static std::unique_ptr<PreTrainedModel> base_model_from_pretrained(const std::filesystem::path& model_dir,
+                                                                     const LoadOptions& options = {});
 };
 
 struct AutoModelForCausalLM {

@@ -180,9 +180,13 @@ NamedTensors with_hidden_states(NamedTensors out, const std::vector<Tensor>& hid
 
 }  // namespace
 
+// A checkpoint from a task head ("bert." keys) also loads here, its head's weights unused (HF's
+// AutoModel); one without pooler weights (BertForMaskedLM saves none) gives no pooler_output
+// where HF would initialise a random pooler.
 BertModel::BertModel(BertConfig config, std::shared_ptr<nn::WeightStore> store)
-    : BertModel(config, base_scope(store), /*add_pooling_layer=*/true) {
-  store->finish_strict(kIgnoredKeys);
+    : BertModel(config, base_scope(store),
+                /*add_pooling_layer=*/store->is_random() || base_scope(store).contains("pooler.dense.weight")) {
+  store->finish_strict(kIgnoredKeys, base_scope(store).prefix());
 }
 
 std::unique_ptr<BertModel> BertModel::from_pretrained(const std::filesystem::path& model_dir, const LoadOptions& options) {

@@ -128,9 +128,11 @@ NamedTensors with_hidden_states(NamedTensors out, const std::vector<Tensor>& hid
 
 }  // namespace
 
+// A checkpoint from a task head ("distilbert." keys) also loads here, its head's weights unused
+// (HF's AutoModel).
 DistilBertModel::DistilBertModel(DistilBertConfig config, std::shared_ptr<nn::WeightStore> store)
     : DistilBertModel(config, base_scope(store)) {
-  store->finish_strict(kIgnoredKeys);
+  store->finish_strict(kIgnoredKeys, base_scope(store).prefix());
 }
 
 std::unique_ptr<DistilBertModel> DistilBertModel::from_pretrained(const std::filesystem::path& model_dir,

@@ -199,9 +199,11 @@ NamedTensors with_hidden_states(NamedTensors out, const std::vector<Tensor>& hid
 
 }  // namespace
 
+// A checkpoint from a task head ("electra." keys) also loads here, its head's weights unused
+// (HF's AutoModel).
 ElectraModel::ElectraModel(ElectraConfig config, std::shared_ptr<nn::WeightStore> store)
     : ElectraModel(config, base_scope(store)) {
-  store->finish_strict(kIgnoredKeys);
+  store->finish_strict(kIgnoredKeys, base_scope(store).prefix());
 }
 
 std::unique_ptr<ElectraModel> ElectraModel::from_pretrained(const std::filesystem::path& model_dir,

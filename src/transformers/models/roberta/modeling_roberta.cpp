@@ -193,9 +193,13 @@ NamedTensors with_hidden_states(NamedTensors out, const std::vector<Tensor>& hid
 
 }  // namespace
 
+// A checkpoint from a task head ("roberta." keys) also loads here, its head's weights unused
+// (HF's AutoModel); one without pooler weights (the heads save none) gives no pooler_output
+// where HF would initialise a random pooler.
 RobertaModel::RobertaModel(RobertaConfig config, std::shared_ptr<nn::WeightStore> store)
-    : RobertaModel(config, base_scope(store), /*add_pooling_layer=*/true) {
-  store->finish_strict(kIgnoredKeys);
+    : RobertaModel(config, base_scope(store),
+                   /*add_pooling_layer=*/store->is_random() || base_scope(store).contains("pooler.dense.weight")) {
+  store->finish_strict(kIgnoredKeys, base_scope(store).prefix());
 }
 
 std::unique_ptr<RobertaModel> RobertaModel::from_pretrained(const std::filesystem::path& model_dir, const LoadOptions& options) {
