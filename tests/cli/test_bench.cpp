@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_runner.h"
 #include "support/fixtures.h"
 #include "transformers/io/safetensors.h"
 
@@ -17,15 +18,9 @@ using transformers::testing::temp_dir;
 
 namespace {
 std::string run_ok(const std::string& args) {
-  std::string cmd = std::string(TFM_CLI_PATH) + " " + args + " 2>&1";
-  std::string out;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return out;
-  std::array<char, 4096> buf{};
-  while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << args << "\n" << out;
-  return out;
+  transformers::testing::CliResult r = transformers::testing::run_cli(args);
+  EXPECT_EQ(r.code, 0) << args << "\n" << r.out;
+  return r.out;
 }
 }  // namespace
 
@@ -69,8 +64,8 @@ TEST(BenchTest, RandomWeightsReportAndSavedFolder) {
   EXPECT_EQ(m["matmul_precision"].get<std::string>(), "medium");
   EXPECT_GT(m["prefill_tokens_per_s"].get<double>(), 0);
   // A name PyTorch does not have is an error, not a silent default.
-  const std::string cmd = std::string(TFM_CLI_PATH) + " bench " + saved.string() + " --matmul-precision low" + common +
-                          " > /dev/null 2>&1";
-  const int status = std::system(cmd.c_str());
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+  transformers::testing::CliResult bad =
+      transformers::testing::run_cli("bench " + saved.string() + " --matmul-precision low" + common);
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.out.find("highest, high or medium"), std::string::npos) << bad.out;
 }

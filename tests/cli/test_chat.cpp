@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_runner.h"
 #include "support/fixtures.h"
 #include "transformers/generation/utils.h"
 #include "transformers/io/json.h"
@@ -20,16 +21,9 @@ using transformers::testing::temp_dir;
 
 namespace {
 std::string run_with_stdin(const std::string& args, const std::string& input, int* code) {
-  auto dir = temp_dir("chat_stdin");
-  std::ofstream(dir / "in.txt") << input;
-  std::string cmd = std::string(TFM_CLI_PATH) + " " + args + " < " + (dir / "in.txt").string() + " 2>&1";
-  std::string out;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf{};
-  while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-  int status = pclose(pipe);
-  *code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
+  transformers::testing::CliResult r = transformers::testing::run_cli(args, {.input = input});
+  *code = r.code;
+  return r.out;
 }
 
 // stories260K plus a minimal chat template.

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_runner.h"
 #include "support/compare.h"
 #include "support/fixtures.h"
 #include "transformers/io/json.h"
@@ -19,22 +20,10 @@ using transformers::testing::temp_dir;
 
 namespace {
 
-struct RunResult {
-  int code;
-  std::string out;  // stdout and stderr together
-};
+// Runs the command; stdout and stderr together.
+using RunResult = transformers::testing::CliResult;
 
-RunResult run(const std::string& args) {
-  std::string cmd = std::string(TFM_CLI_PATH) + " " + args + " 2>&1";
-  RunResult r{-1, ""};
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf{};
-  while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) r.out.append(buf.data(), n);
-  int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+RunResult run(const std::string& args) { return transformers::testing::run_cli(args); }
 
 // Copies the named tensors of reference.safetensors into a new file (the command's --inputs).
 std::filesystem::path write_inputs(const std::filesystem::path& reference, const std::vector<std::string>& names,
