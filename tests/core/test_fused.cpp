@@ -356,8 +356,8 @@ TEST(GemmBf16Test, MediumPrecisionMatchesTheRoundedDefinition) {
         Tensor want = ops::add(ops::matmul(x.to(DType::BFloat16).to(DType::Float64),
                                            w.to(DType::BFloat16).to(DType::Float64).transpose(0, 1)),
                                b.to(DType::Float64)).to(DType::Float32);
-        const std::string what = std::string(dtype_name(dt)) + " rows=" + std::to_string(rows) + " k=" + std::to_string(k) +
-                                 " n_out=" + std::to_string(n_out);
+        const std::string what = std::string(dtype_name(dt)) + " rows=" + std::to_string(rows) +
+                                 " k=" + std::to_string(k) + " n_out=" + std::to_string(n_out);
         expect_close(ops::linear(x, w, b), want, 1e-4, 1e-4, "medium " + what);
         SimdGuard scalar(runtime::SimdLevel::Scalar);
         expect_close(ops::linear(x, w, b), want, 1e-4, 1e-4, "medium scalar " + what);

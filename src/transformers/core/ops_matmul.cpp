@@ -104,8 +104,10 @@ void linear_gemm(const Tensor& x, const Tensor& weight, const float* bias, const
     return;
   }
   int64_t tile = slice_size(n_out, 16);
-  if (half) tile = std::clamp<int64_t>(int64_t(kHalfTileBytes / (size_t(std::max<int64_t>(k, 1)) * sizeof(float))) / 16 * 16,
-                                       16, tile);
+  if (half) {
+    const int64_t fits = int64_t(kHalfTileBytes / (size_t(std::max<int64_t>(k, 1)) * sizeof(float))) / 16 * 16;
+    tile = std::clamp<int64_t>(fits, 16, tile);
+  }
   const size_t es = dtype_size(wdt);
   const std::byte* w = static_cast<const std::byte*>(weight.raw_data());
   const int64_t ldw = weight.stride(0);
@@ -211,8 +213,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
         cpu::gemm_bf16_avx512(x2.data<float>(), rows, k, weight.raw_data(), wdt, weight.stride(0), n_out,
                               y.data<float>(), n_out, bp);
       else
-        linear_gemm(x2.to(DType::BFloat16).to(DType::Float32), wdt == DType::BFloat16 ? weight : weight.to(DType::BFloat16),
-                    bp, y);
+        linear_gemm(x2.to(DType::BFloat16).to(DType::Float32),
+                    wdt == DType::BFloat16 ? weight : weight.to(DType::BFloat16), bp, y);
     } else {
       linear_gemm(x2, weight, b32.defined() ? b32.data<float>() : nullptr, y);
     }

@@ -168,7 +168,10 @@ void gemm_bf16_avx512(const float* x, int64_t rows, int64_t k, const void* w, DT
   // Slices of whole micro-tiles, about four per thread; converted slices also stay within 2 MiB.
   const int64_t per = 4 * int64_t(runtime::num_threads());
   int64_t slice = std::max<int64_t>(kNR, ((n_out + per - 1) / per + kNR - 1) / kNR * kNR);
-  if (convert) slice = std::min(slice, std::max<int64_t>(kNR, (int64_t(1) << 20) / std::max<int64_t>(k, 1) / kNR * kNR));
+  if (convert) {
+    const int64_t fits = (int64_t(1) << 20) / std::max<int64_t>(k, 1) / kNR * kNR;  // 2 MiB of bf16
+    slice = std::min(slice, std::max<int64_t>(kNR, fits));
+  }
   parallel_for(n_out, slice, slices);
 }
 

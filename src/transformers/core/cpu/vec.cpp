@@ -145,7 +145,8 @@ __attribute__((target("avx2,fma"), always_inline)) inline __m256 gelu8(__m256 x)
   poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(1.421413741f));
   poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(-0.284496736f));
   poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(0.254829592f));
-  const __m256 erfc = _mm256_mul_ps(_mm256_mul_ps(poly, t), exp8(_mm256_mul_ps(_mm256_sub_ps(_mm256_setzero_ps(), a), a)));
+  const __m256 minus_a2 = _mm256_mul_ps(_mm256_sub_ps(_mm256_setzero_ps(), a), a);
+  const __m256 erfc = _mm256_mul_ps(_mm256_mul_ps(poly, t), exp8(minus_a2));
   // blendv picks by the sign bit of z: erfc(|z|) for negative z, 2 - erfc(z) otherwise.
   const __m256 one_plus_erf = _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(2.0f), erfc), erfc, z);
   return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), one_plus_erf);
