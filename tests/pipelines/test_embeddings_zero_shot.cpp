@@ -180,9 +180,65 @@ TEST(SentenceTransformerTest, FolderPoolsTransformersHiddenStates) {
   ASSERT_EQ(j.size(), 64u);
   for (size_t d = 0; d < 64; ++d) EXPECT_NEAR(j[d].get<double>(), expected_unit[d], 1e-5);
   // Modules we cannot run are named.
-  modules.push_back({{"idx", 3}, {"name", "3"}, {"path", "3_Dense"}, {"type", "sentence_transformers.models.Dense"}});
+  modules.push_back({{"idx", 3}, {"name", "3"}, {"path", "3_LayerNorm"}, {"type", "sentence_transformers.models.LayerNorm"}});
   write(dir / "modules.json", modules);
-  EXPECT_THROW(SentenceTransformer::from_pretrained(dir), Error);
+  try {
+    SentenceTransformer::from_pretrained(dir);
+    FAIL() << "expected the LayerNorm module to be refused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("sentence_transformers.models.LayerNorm"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SentenceTransformerTest, DenseModuleProjectsThePooledEmbedding) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // Transformer -> mean Pooling -> Dense(64 -> 3, tanh) -> Normalize. The expected embedding is
+  // built by hand from Hugging Face's last_hidden_state: mean over row 1's 8 real tokens, then
+  // tanh(W m + b) with the weights written below, then L2 normalisation.
+  std::filesystem::path dir = fixture_with_tokenizer("bert_base", test_tokenizer(), "pipelines_sentence_dense");
+  auto write = [&](const std::filesystem::path& p, const nlohmann::json& j) {
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p) << j.dump();
+  };
+  write(dir / "modules.json",
+        nlohmann::json::array({{{"idx", 0}, {"name", "0"}, {"path", ""}, {"type", "sentence_transformers.models.Transformer"}},
+                               {{"idx", 1}, {"name", "1"}, {"path", "1_Pooling"}, {"type", "sentence_transformers.models.Pooling"}},
+                               {{"idx", 2}, {"name", "2"}, {"path", "2_Dense"}, {"type", "sentence_transformers.models.Dense"}},
+                               {{"idx", 3}, {"name", "3"}, {"path", "3_Normalize"}, {"type", "sentence_transformers.models.Normalize"}}}));
+  write(dir / "1_Pooling" / "config.json", {{"word_embedding_dimension", 64}, {"pooling_mode_mean_tokens", true}});
+  write(dir / "2_Dense" / "config.json", {{"in_features", 64}, {"out_features", 3}, {"bias", true},
+                                          {"activation_function", "torch.nn.modules.activation.Tanh"}});
+  std::vector<float> w(3 * 64), b{0.1f, -0.2f, 0.3f};
+  for (size_t o = 0; o < 3; ++o)
+    for (size_t i = 0; i < 64; ++i) w[o * 64 + i] = float((o + 1) * ((i % 5) + 1)) / 40.0f * (i % 2 ? -1.0f : 1.0f);
+  io::save_safetensors(dir / "2_Dense" / "model.safetensors",
+                       {{"linear.weight", DType::Float32, {3, 64}, w.data()}, {"linear.bias", DType::Float32, {3}, b.data()}});
+  std::vector<double> ref = reference("bert_base", "last_hidden_state");
+  std::vector<double> mean(64, 0.0);
+  for (size_t t = 0; t < 8; ++t)
+    for (size_t d = 0; d < 64; ++d) mean[d] += ref[(12 + t) * 64 + d] / 8;
+  std::vector<double> projected(3);
+  double norm = 0;
+  for (size_t o = 0; o < 3; ++o) {
+    double acc = b[o];
+    for (size_t i = 0; i < 64; ++i) acc += double(w[o * 64 + i]) * mean[i];
+    projected[o] = std::tanh(acc);
+    norm += projected[o] * projected[o];
+  }
+  auto st = SentenceTransformer::from_pretrained(dir);
+  std::vector<float> emb = st->encode({words(row1_words("bert_base"))})[0];
+  ASSERT_EQ(emb.size(), 3u);
+  for (size_t o = 0; o < 3; ++o) EXPECT_NEAR(emb[o], projected[o] / std::sqrt(norm), 1e-4) << o;
+
+  // A weight of the wrong shape is named with both shapes.
+  io::save_safetensors(dir / "2_Dense" / "model.safetensors",
+                       {{"linear.weight", DType::Float32, {64, 3}, w.data()}, {"linear.bias", DType::Float32, {3}, b.data()}});
+  try {
+    SentenceTransformer::from_pretrained(dir);
+    FAIL() << "expected the mis-shaped Dense weight to be refused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("linear.weight"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ZeroShotPipelineTest, ScoresComeFromTransformersNliLogits) {

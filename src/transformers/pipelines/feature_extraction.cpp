@@ -8,6 +8,7 @@
 
 #include "transformers/core/error.h"
 #include "transformers/io/file_util.h"
+#include "transformers/io/safetensors.h"
 #include "transformers/models/auto/modeling_auto.h"
 #include "transformers/pipelines/encoder_inputs.h"
 
@@ -157,6 +158,60 @@ std::vector<std::vector<double>> cosine_similarity(const std::vector<std::vector
   return out;
 }
 
+DenseModule DenseModule::from_folder(const std::filesystem::path& dir) {
+  const std::filesystem::path config_path = dir / "config.json";
+  nlohmann::json j = read_json_file(config_path);
+  TFM_CHECK(j.is_object(), "[pipeline] ", config_path.string(), " must be a JSON object");
+  DenseModule d;
+  auto positive = [&](const char* key) {
+    TFM_CHECK(j.contains(key) && j[key].is_number_integer() && j[key].get<int64_t>() > 0, "[pipeline] ",
+              config_path.string(), ": ", key, " must be a positive integer");
+    return j[key].get<int64_t>();
+  };
+  d.in_features = positive("in_features");
+  d.out_features = positive("out_features");
+  const bool has_bias = j.value("bias", true);
+  // sentence-transformers saves the activation as its torch class path, e.g. torch.nn.modules.activation.Tanh.
+  const std::string name = j.value("activation_function", std::string("torch.nn.modules.activation.Tanh"));
+  d.activation = name.substr(name.rfind('.') + 1);
+  TFM_CHECK(d.activation == "Tanh" || d.activation == "Identity" || d.activation == "ReLU" || d.activation == "Sigmoid" ||
+                d.activation == "GELU",
+            "[pipeline] ", config_path.string(), ": activation_function '", name,
+            "' is not supported (Tanh, Identity, ReLU, Sigmoid, GELU are)");
+  const std::filesystem::path weights = dir / "model.safetensors";
+  TFM_CHECK(std::filesystem::is_regular_file(weights), "[pipeline] ", dir.string(),
+            ": no model.safetensors (pytorch_model.bin is not read; convert the Dense weights to safetensors)");
+  io::SafetensorsFile file = io::SafetensorsFile::open(weights);
+  auto read = [&](const std::string& key, const Shape& shape) {
+    const io::TensorView* v = file.find(key);
+    TFM_CHECK(v, "[pipeline] ", weights.string(), ": no tensor ", key);
+    TFM_CHECK(v->shape == shape, "[pipeline] ", weights.string(), ": ", key, " is ", shape_str(v->shape), ", expected ",
+              shape_str(shape));
+    return Tensor::from_blob(v->data, v->shape, v->dtype, file.keep_alive()).to(DType::Float32).contiguous().to_vector<float>();
+  };
+  d.weight = read("linear.weight", {d.out_features, d.in_features});
+  if (has_bias) d.bias = read("linear.bias", {d.out_features});
+  return d;
+}
+
+std::vector<float> DenseModule::forward(const std::vector<float>& x) const {
+  TFM_CHECK(int64_t(x.size()) == in_features, "[pipeline] Dense module takes ", in_features,
+            " features, the embedding before it has ", x.size());
+  std::vector<float> y(static_cast<size_t>(out_features));
+  for (int64_t o = 0; o < out_features; ++o) {
+    double acc = bias.empty() ? 0.0 : bias[size_t(o)];
+    const float* w = weight.data() + o * in_features;
+    for (int64_t i = 0; i < in_features; ++i) acc += double(w[i]) * x[size_t(i)];
+    const double v = acc;
+    if (activation == "Tanh") y[size_t(o)] = float(std::tanh(v));
+    else if (activation == "ReLU") y[size_t(o)] = float(std::max(v, 0.0));
+    else if (activation == "Sigmoid") y[size_t(o)] = float(1.0 / (1.0 + std::exp(-v)));
+    else if (activation == "GELU") y[size_t(o)] = float(0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))));
+    else y[size_t(o)] = float(v);
+  }
+  return y;
+}
+
 bool is_sentence_transformers_folder(const std::filesystem::path& dir) {
   return std::filesystem::is_regular_file(dir / "modules.json");
 }
@@ -166,6 +221,7 @@ std::unique_ptr<SentenceTransformer> SentenceTransformer::from_pretrained(const 
   nlohmann::json modules = read_json_file(dir / "modules.json");
   TFM_CHECK(modules.is_array(), "[pipeline] ", (dir / "modules.json").string(), " must be a list of modules");
   std::optional<PoolingConfig> pooling;
+  std::vector<DenseModule> dense;
   bool normalize = false, transformer = false;
   for (const nlohmann::json& m : modules) {
     const std::string type = m.value("type", ""), path = m.value("path", "");
@@ -175,11 +231,15 @@ std::unique_ptr<SentenceTransformer> SentenceTransformer::from_pretrained(const 
       transformer = true;
     } else if (type == "sentence_transformers.models.Pooling") {
       pooling = PoolingConfig::from_json_file(dir / path / "config.json");
+    } else if (type == "sentence_transformers.models.Dense") {
+      TFM_CHECK(pooling && !normalize, "[pipeline] modules.json: a Dense module must come after Pooling and before "
+                "Normalize");
+      dense.push_back(DenseModule::from_folder(dir / path));
     } else if (type == "sentence_transformers.models.Normalize") {
       normalize = true;
     } else {
-      throw Error("[pipeline] modules.json: module type '" + type + "' is not supported (Transformer, Pooling and "
-                  "Normalize are)");
+      throw Error("[pipeline] modules.json: module type '" + type + "' is not supported (Transformer, Pooling, "
+                  "Dense and Normalize are)");
     }
   }
   TFM_CHECK(transformer, "[pipeline] modules.json has no sentence_transformers.models.Transformer module");
@@ -194,14 +254,15 @@ std::unique_ptr<SentenceTransformer> SentenceTransformer::from_pretrained(const 
   return std::make_unique<SentenceTransformer>(
       models::AutoModel::base_model_from_pretrained(dir, options),
       std::make_unique<tok::PreTrainedTokenizer>(tok::AutoTokenizer::from_pretrained(dir)), *pooling, normalize,
-      max_seq_length);
+      max_seq_length, std::move(dense));
 }
 
 SentenceTransformer::SentenceTransformer(std::unique_ptr<models::PreTrainedModel> model,
                                          std::unique_ptr<tok::PreTrainedTokenizer> tokenizer, PoolingConfig pooling,
-                                         bool normalize, std::optional<int64_t> max_seq_length)
+                                         bool normalize, std::optional<int64_t> max_seq_length,
+                                         std::vector<DenseModule> dense)
     : model_(std::move(model)), tokenizer_(std::move(tokenizer)), pooling_(pooling), normalize_(normalize),
-      max_seq_length_(max_seq_length) {
+      max_seq_length_(max_seq_length), dense_(std::move(dense)) {
   if (!max_seq_length_) {
     // sentence-transformers' default: the smaller of the position table and model_max_length.
     int64_t limit = int64_t(std::min<size_t>(tokenizer_->model_max_length, size_t(1) << 40));
@@ -228,6 +289,7 @@ std::vector<std::vector<float>> SentenceTransformer::encode(const std::vector<st
     std::vector<int32_t> mask(size_t(seq), 0);
     for (size_t i = 0; i < encodings[r].size(); ++i) mask[i] = encodings[r].attention_mask[i];
     std::vector<float> v = pool(data + int64_t(r) * seq * dim, mask, dim, pooling_);
+    for (const DenseModule& d : dense_) v = d.forward(v);
     if (normalize_) v = l2_normalize(std::move(v));
     if (normalize_embeddings) v = l2_normalize(std::move(v));
     out.push_back(std::move(v));

@@ -1,7 +1,7 @@
 #pragma once
 // pipeline("feature-extraction"): the model's last hidden state per token, as Hugging Face's
 // FeatureExtractionPipeline; and sentence embeddings as a sentence-transformers folder defines
-// them (modules.json: Transformer -> Pooling -> Normalize), with a cosine similarity helper.
+// them (modules.json: Transformer -> Pooling -> Dense -> Normalize), with a cosine similarity helper.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -67,15 +67,30 @@ double cosine_similarity(const std::vector<float>& a, const std::vector<float>& 
 std::vector<std::vector<double>> cosine_similarity(const std::vector<std::vector<float>>& a,
                                                    const std::vector<std::vector<float>>& b);
 
+// sentence-transformers' Dense module (a folder such as 2_Dense): activation(W x + b) on the
+// pooled embedding. config.json: in_features, out_features, bias, activation_function (a torch
+// class name: Tanh, the default, Identity, ReLU, Sigmoid or GELU); weights in model.safetensors
+// as linear.weight [out, in] and linear.bias [out].
+struct DenseModule {
+  int64_t in_features = 0, out_features = 0;
+  std::vector<float> weight;  // [out_features][in_features]
+  std::vector<float> bias;    // [out_features], empty without bias
+  std::string activation = "Tanh";
+
+  static DenseModule from_folder(const std::filesystem::path& dir);
+  std::vector<float> forward(const std::vector<float>& x) const;
+};
+
 // A sentence-transformers folder: modules.json with a Transformer module (path ""), a Pooling
-// module and optionally Normalize; sentence_bert_config.json's max_seq_length truncates inputs.
-// Other modules (Dense, LayerNorm, ...) are rejected by name.
+// module, optionally Dense modules and Normalize (in that order); sentence_bert_config.json's
+// max_seq_length truncates inputs. Other modules (LayerNorm, ...) are rejected by name.
 class SentenceTransformer {
  public:
   static std::unique_ptr<SentenceTransformer> from_pretrained(const std::filesystem::path& dir,
                                                               const models::LoadOptions& options = {});
   SentenceTransformer(std::unique_ptr<models::PreTrainedModel> model, std::unique_ptr<tok::PreTrainedTokenizer> tokenizer,
-                      PoolingConfig pooling, bool normalize, std::optional<int64_t> max_seq_length);
+                      PoolingConfig pooling, bool normalize, std::optional<int64_t> max_seq_length,
+                      std::vector<DenseModule> dense = {});
 
   // One embedding per text; normalize_embeddings also L2-normalizes (as encode(...) does).
   std::vector<std::vector<float>> encode(const std::vector<std::string>& texts, bool normalize_embeddings = false);
@@ -89,6 +104,7 @@ class SentenceTransformer {
   PoolingConfig pooling_;
   bool normalize_;
   std::optional<int64_t> max_seq_length_;
+  std::vector<DenseModule> dense_;  // after pooling, before Normalize
 };
 
 // A folder is a sentence-transformers model when it has modules.json.
