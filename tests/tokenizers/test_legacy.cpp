@@ -347,3 +347,35 @@ TEST(SpecialTokenFiles, SpecialTokensMapOverridesOnlyConfigsWithoutAddedTokensDe
     EXPECT_EQ(new_style.additional_special_tokens, (std::vector<std::string>{"[A]"})) << what;
   }
 }
+
+// A tokenizer.json folder whose tokenizer_config.json is bare, as bert-base-uncased's
+// ({"do_lower_case": true}) and roberta-base's (none at all) are on the Hub: the fast class's
+// __init__ defaults fill the special tokens, the class taken from tokenizer_class or else from
+// config.json's model_type (AutoTokenizer's mapping). An explicit null stays unset.
+TEST(SpecialTokenFiles, BareConfigTakesTheFastClassDefaults) {
+  TFM_SKIP_WITHOUT_SHARED();
+  fs::path dir = transformers::testing::temp_dir("bare_bert_config");
+  const fs::path bert = transformers::testing::shared_path("fixtures/tokenizers/bert_base_uncased");
+  fs::copy_file(bert / "tokenizer.json", dir / "tokenizer.json", fs::copy_options::overwrite_existing);
+  write(dir / "tokenizer_config.json", R"({"do_lower_case": true})");
+  write(dir / "config.json", R"({"model_type": "bert"})");
+  PreTrainedTokenizer tok = AutoTokenizer::from_pretrained(dir);
+  EXPECT_EQ(tok.mask_token, "[MASK]");
+  EXPECT_EQ(tok.cls_token, "[CLS]");
+  EXPECT_EQ(tok.sep_token, "[SEP]");
+  EXPECT_EQ(tok.unk_token, "[UNK]");
+  EXPECT_EQ(tok.pad_token_id(), 0);  // "[PAD]" in bert-base-uncased's vocabulary
+  EXPECT_EQ(tok.bos_token, std::nullopt);  // BertTokenizerFast has none
+
+  // tokenizer_class wins over model_type; a null in the config is kept.
+  write(dir / "tokenizer_config.json", R"({"tokenizer_class": "RobertaTokenizerFast", "pad_token": null})");
+  PreTrainedTokenizer roberta = AutoTokenizer::from_pretrained(dir);
+  EXPECT_EQ(roberta.mask_token, "<mask>");
+  EXPECT_EQ(roberta.bos_token, "<s>");
+  EXPECT_EQ(roberta.pad_token, std::nullopt);
+
+  // Neither a class nor a known model type: nothing is invented.
+  write(dir / "tokenizer_config.json", "{}");
+  write(dir / "config.json", R"({"model_type": "modernbert"})");
+  EXPECT_EQ(AutoTokenizer::from_pretrained(dir).mask_token, std::nullopt);
+}

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -67,6 +68,51 @@ void read_special_tokens(PreTrainedTokenizer& t, const nlohmann::json& j, const 
   }
 }
 
+// The special tokens a Hugging Face fast tokenizer class sets in __init__ when the folder leaves
+// them unset (the signatures of tokenization_<model>_fast.py). Folders with tokenizer.json but a
+// bare tokenizer_config.json rely on them: bert-base-uncased's is {"do_lower_case": true}.
+std::vector<std::pair<const char*, const char*>> fast_class_special_token_defaults(std::string cls) {
+  if (cls.ends_with("Fast")) cls.resize(cls.size() - 4);
+  static const std::set<std::string> bert = {"BertTokenizer",      "DistilBertTokenizer", "ElectraTokenizer",
+                                             "ConvBertTokenizer",  "MobileBertTokenizer", "SqueezeBertTokenizer",
+                                             "LayoutLMTokenizer",  "LxmertTokenizer"};
+  static const std::set<std::string> roberta = {"RobertaTokenizer", "XLMRobertaTokenizer", "CamembertTokenizer",
+                                                "BartTokenizer",    "LongformerTokenizer", "LEDTokenizer"};
+  if (bert.count(cls))
+    return {{"unk_token", "[UNK]"}, {"sep_token", "[SEP]"}, {"pad_token", "[PAD]"}, {"cls_token", "[CLS]"},
+            {"mask_token", "[MASK]"}};
+  if (roberta.count(cls))
+    return {{"bos_token", "<s>"}, {"eos_token", "</s>"}, {"sep_token", "</s>"}, {"cls_token", "<s>"},
+            {"unk_token", "<unk>"}, {"pad_token", "<pad>"}, {"mask_token", "<mask>"}};
+  if (cls == "GPT2Tokenizer" || cls == "GPTNeoXTokenizer" || cls == "CodeGenTokenizer")
+    return {{"unk_token", "<|endoftext|>"}, {"bos_token", "<|endoftext|>"}, {"eos_token", "<|endoftext|>"}};
+  if (cls == "LlamaTokenizer" || cls == "CodeLlamaTokenizer")
+    return {{"unk_token", "<unk>"}, {"bos_token", "<s>"}, {"eos_token", "</s>"}};
+  if (cls == "GemmaTokenizer")
+    return {{"unk_token", "<unk>"}, {"bos_token", "<bos>"}, {"eos_token", "<eos>"}, {"pad_token", "<pad>"}};
+  if (cls == "Qwen2Tokenizer")
+    return {{"unk_token", "<|endoftext|>"}, {"eos_token", "<|endoftext|>"}, {"pad_token", "<|endoftext|>"}};
+  if (cls == "T5Tokenizer") return {{"eos_token", "</s>"}, {"unk_token", "<unk>"}, {"pad_token", "<pad>"}};
+  return {};
+}
+
+// AutoTokenizer's class for a folder whose tokenizer_config.json names none: config.json's
+// model_type through TOKENIZER_MAPPING_NAMES (the types whose classes have defaults above).
+std::string tokenizer_class_for_model_type(const fs::path& folder) {
+  if (!fs::is_regular_file(folder / "config.json")) return "";
+  nlohmann::json config = nlohmann::json::parse(read_text(folder / "config.json"), nullptr, /*allow_exceptions=*/false);
+  if (!config.is_object() || !config.contains("model_type") || !config["model_type"].is_string()) return "";
+  static const std::map<std::string, std::string> by_type = {
+      {"bert", "BertTokenizer"},         {"distilbert", "DistilBertTokenizer"},   {"electra", "ElectraTokenizer"},
+      {"roberta", "RobertaTokenizer"},   {"xlm-roberta", "XLMRobertaTokenizer"},  {"camembert", "CamembertTokenizer"},
+      {"bart", "BartTokenizer"},         {"longformer", "LongformerTokenizer"},   {"gpt2", "GPT2Tokenizer"},
+      {"gpt_neox", "GPTNeoXTokenizer"},  {"llama", "LlamaTokenizer"},           {"mistral", "LlamaTokenizer"},
+      {"phi3", "LlamaTokenizer"},        {"gemma", "GemmaTokenizer"},             {"gemma2", "GemmaTokenizer"},
+      {"qwen2", "Qwen2Tokenizer"},       {"t5", "T5Tokenizer"}};
+  auto it = by_type.find(config["model_type"].get<std::string>());
+  return it == by_type.end() ? "" : it->second;
+}
+
 }  // namespace
 
 PreTrainedTokenizer AutoTokenizer::from_pretrained(const fs::path& folder) {
@@ -105,20 +151,32 @@ PreTrainedTokenizer AutoTokenizer::from_pretrained(const fs::path& folder) {
       if (std::find(additional.begin(), additional.end(), token) == additional.end()) additional.push_back(token);
     t.additional_special_tokens = std::move(additional);
   }
+  auto field_of = [&t](const std::string& key) {
+    return key == "bos_token"   ? &t.bos_token
+           : key == "eos_token" ? &t.eos_token
+           : key == "unk_token" ? &t.unk_token
+           : key == "sep_token" ? &t.sep_token
+           : key == "pad_token" ? &t.pad_token
+           : key == "cls_token" ? &t.cls_token
+                                : &t.mask_token;
+  };
   if (legacy) {
     // The slow class's defaults for what the files leave unset (e.g. BERT's "[CLS]").
     for (auto& [key, value] : legacy->special_tokens) {
-      std::optional<std::string>* field = key == "bos_token"   ? &t.bos_token
-                                          : key == "eos_token" ? &t.eos_token
-                                          : key == "unk_token" ? &t.unk_token
-                                          : key == "sep_token" ? &t.sep_token
-                                          : key == "pad_token" ? &t.pad_token
-                                          : key == "cls_token" ? &t.cls_token
-                                                               : &t.mask_token;
+      std::optional<std::string>* field = field_of(key);
       if (!*field) *field = value;
     }
     if (t.additional_special_tokens.empty()) t.additional_special_tokens = legacy->additional_special_tokens;
     if (t.tokenizer_class.empty()) t.tokenizer_class = legacy->tokenizer_class;
+  } else {
+    // The fast class's defaults for what the files leave unset.
+    std::string cls = config.contains("tokenizer_class") && config["tokenizer_class"].is_string()
+                          ? config["tokenizer_class"].get<std::string>()
+                          : tokenizer_class_for_model_type(folder);
+    for (const auto& [key, value] : fast_class_special_token_defaults(cls)) {
+      std::optional<std::string>* field = field_of(key);
+      if (!*field && !config.contains(key)) *field = value;  // an explicit null stays unset, as in HF
+    }
   }
   auto get_bool = [&](const char* k) -> std::optional<bool> {
     if (!config.contains(k) || config[k].is_null()) return std::nullopt;
