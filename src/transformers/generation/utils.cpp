@@ -51,6 +51,7 @@ Rows last_columns(const Rows& rows, int64_t n) {
 std::vector<std::vector<float>> next_token_logits(models::CausalLM& model, nn::KVCache* cache, const Rows& ids,
                                                   const Rows& mask) {
   const int64_t total = int64_t(ids[0].size());
+  if (cache && model.recompute_cache(cache->seq_length(), total)) cache->crop(0);
   const int64_t past = cache ? cache->seq_length() : 0;
   const int64_t n = total - past;
   models::CausalLMInputs in;

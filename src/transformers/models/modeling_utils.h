@@ -63,6 +63,13 @@ class CausalLM : public PreTrainedModel {
   // A fresh cache for this model (max_cache_len > 0: a static cache of that many tokens).
   virtual std::unique_ptr<nn::KVCache> make_cache(int64_t max_cache_len = 0) const = 0;
   virtual int64_t vocab_size() const = 0;
+  // Generation asks before each step with a cache holding `past` of `total` tokens: true drops
+  // the cache so the whole sequence is run again (HF models that override
+  // prepare_inputs_for_generation to invalidate it, e.g. Phi-3's longrope switch).
+  virtual bool recompute_cache(int64_t past, int64_t total) const {
+    (void)past, (void)total;
+    return false;
+  }
 
   NamedTensors forward_named(const NamedTensors& inputs, bool output_hidden_states) override;
 };

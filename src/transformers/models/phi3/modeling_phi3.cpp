@@ -172,8 +172,14 @@ std::unique_ptr<Phi3ForCausalLM> Phi3ForCausalLM::from_pretrained(const std::fil
 // Note [Phi3 longrope and the cache]
 // When a generation first grows past original_max_position_embeddings, Hugging Face's
 // Phi3ForCausalLM.prepare_inputs_for_generation drops the cache so every key is recomputed with
-// the long factors. forward() sees only the new tokens, so it cannot do that; generate() on such
-// a model keeps the short-factor keys already cached (see the report of this change).
+// the long factors (the condition: rope_scaling set, the sequence at least original + 1 tokens,
+// the cache at most original). forward() sees only the new tokens, so generate() asks
+// recompute_cache() before each step.
+bool Phi3ForCausalLM::recompute_cache(int64_t past, int64_t total) const {
+  const int64_t original = config_.original_max_position_embeddings;
+  return config_.rope.rope_type != "default" && past > 0 && total >= original + 1 && past <= original;
+}
+
 CausalLMOutput Phi3ForCausalLM::forward(const CausalLMInputs& inputs) {
   CausalLMOutput out;
   Tensor hidden_states = model.forward(inputs, inputs.output_hidden_states ? &out.hidden_states : nullptr);
