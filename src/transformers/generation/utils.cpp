@@ -374,6 +374,7 @@ GenerateOutput assisted_greedy(models::CausalLM& model, Prompt p, const Generati
       candidates = draft ? draft->propose(ids, std::min(c.num_assistant_tokens, budget))
                          : prompt_lookup_candidates(ids, c.max_matching_ngram_size, *c.prompt_lookup_num_tokens, budget);
     // One forward over the uncached tokens and the candidates; logits for each candidate slot.
+    if (model.recompute_cache(cache->seq_length(), int64_t(ids.size() + candidates.size()))) cache->crop(0);
     const int64_t cached = cache->seq_length();
     std::vector<int64_t> feed(ids.begin() + cached, ids.end());
     feed.insert(feed.end(), candidates.begin(), candidates.end());
