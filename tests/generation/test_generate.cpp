@@ -2,10 +2,14 @@
 // the real llama2.c checkpoint stories260K.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "support/fixtures.h"
+#include "transformers/core/autograd.h"
 #include "transformers/core/error.h"
+#include "transformers/core/ops.h"
 #include "transformers/generation/utils.h"
 #include "transformers/io/json.h"
 #include "transformers/models/auto/modeling_auto.h"
@@ -109,6 +113,51 @@ TEST(GenerateTest, SeededSamplingIsReproducibleAndRespectsTopK) {
   auto a = generation::generate(*model, ids, Tensor(), config).sequences;
   auto b = generation::generate(*model, ids, Tensor(), config).sequences;
   EXPECT_EQ(a, b);
+}
+
+TEST(GenerateTest, BeamSamplingScoresAreTheSequencesLogProbabilities) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // Beam sampling (num_beams with do_sample; Note [Beam sampling]) draws its candidates, so the ids
+  // cannot be compared with torch's; what it returns must still be consistent: the same seed gives
+  // the same result, the sequences come best first, and each score is its new tokens' summed
+  // log-probability under the model (a separate uncached forward) / length ** length_penalty.
+  auto dir = shared_path("fixtures/models/llama");
+  auto model = models::AutoModelForCausalLM::from_pretrained(dir);
+  generation::GenerationConfig config;
+  config.do_sample = true;
+  config.num_beams = 3;
+  config.num_return_sequences = 2;
+  config.max_new_tokens = 6;
+  config.eos_token_id = {};  // every hypothesis runs to max_new_tokens
+  config.seed = 3;
+  const std::vector<int64_t> prompt{1, 159, 216, 93, 113};
+  Tensor ids = Tensor::from_vector(prompt, {1, 5});
+  generation::GenerateOutput out = generation::generate(*model, ids, Tensor(), config);
+  EXPECT_EQ(out.sequences, generation::generate(*model, ids, Tensor(), config).sequences);
+  ASSERT_EQ(out.sequences.size(), 2u);
+  ASSERT_EQ(out.sequences_scores.size(), 2u);
+  EXPECT_GE(out.sequences_scores[0], out.sequences_scores[1]);
+  // It does sample: other seeds give other beams (deterministic for our generator; the fixture's
+  // random weights give a flat distribution).
+  std::set<std::vector<std::vector<int64_t>>> results;
+  for (uint64_t seed = 0; seed < 4; ++seed) {
+    config.seed = seed;
+    results.insert(generation::generate(*model, ids, Tensor(), config).sequences);
+  }
+  EXPECT_GT(results.size(), 1u);
+  autograd::NoGradGuard no_grad;
+  for (size_t i = 0; i < out.sequences.size(); ++i) {
+    const std::vector<int64_t>& seq = out.sequences[i];
+    ASSERT_EQ(seq.size(), 11u);
+    EXPECT_TRUE(std::equal(prompt.begin(), prompt.end(), seq.begin()));
+    models::CausalLMInputs in;
+    in.input_ids = Tensor::from_vector(seq, {1, int64_t(seq.size())});
+    Tensor logp = ops::log_softmax(model->forward(in).logits.select(0, 0), -1);  // [len, vocab]
+    double sum = 0;
+    for (size_t t = prompt.size(); t < seq.size(); ++t)
+      sum += logp.select(0, int64_t(t) - 1).to_vector<float>()[size_t(seq[t])];
+    EXPECT_NEAR(out.sequences_scores[i], sum / 6.0, 1e-4) << "sequence " << i;
+  }
 }
 
 TEST(GenerateTest, RejectsBadInputs) {

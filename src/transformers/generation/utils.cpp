@@ -226,6 +226,8 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
   const int64_t n_eos = int64_t(c.eos_token_id.size());
   const int64_t keep = std::max<int64_t>(2, 1 + n_eos) * K;
   const LogitsProcessorList processors = make_logits_processors(c, prompt_len, p.max_length);
+  const LogitsProcessorList warpers = make_logits_warpers(c, /*min_tokens_to_keep=*/2);  // HF's value with beams
+  Generator gen(c.seed.value_or(0));
   while (true) {
     const int64_t cur_len = int64_t(ids[0].size());
     std::vector<std::vector<float>> logits = next_token_logits(model, cache.get(), ids, mask);
@@ -235,6 +237,7 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
     for (int64_t r = 0; r < batch * K; ++r) {
       log_softmax_inplace(logits[r]);
       processors(ids[r], logits[r]);
+      if (c.do_sample) warpers(ids[r], logits[r]);  // HF merges the warpers into the processors when sampling
       for (float s : logits[r]) scores.push_back(s + beam_scores[r]);
     }
     std::vector<float> next_scores(static_cast<size_t>(batch * K));
@@ -248,14 +251,37 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
         }
         continue;
       }
-      // top `keep` candidates over K * vocab, sorted descending (ties: lower index first)
       const float* row = scores.data() + b * K * vocab;
       std::vector<int64_t> order(static_cast<size_t>(K * vocab));
       std::iota(order.begin(), order.end(), 0);
-      const int64_t n = std::min<int64_t>(keep, K * vocab);
-      std::partial_sort(order.begin(), order.begin() + n, order.end(), [&](int64_t x, int64_t y) {
-        return row[x] > row[y] || (row[x] == row[y] && x < y);
-      });
+      int64_t n = std::min<int64_t>(keep, K * vocab);
+      auto better = [&](int64_t x, int64_t y) { return row[x] > row[y] || (row[x] == row[y] && x < y); };
+      if (!c.do_sample) {
+        // top `keep` candidates over K * vocab, sorted descending (ties: lower index first)
+        std::partial_sort(order.begin(), order.begin() + n, order.end(), better);
+      } else {
+        // Note [Beam sampling]: HF's _get_top_k_continuations draws the `keep` candidates without
+        // replacement from softmax(scores) and keeps them in the order drawn; the finished ones
+        // are the eos among the first num_beams drawn, the running ones the num_beams best of
+        // the rest by score. Sorting the non-eos candidates after the first K (whose order
+        // decides which eos count) gives the loop below exactly that.
+        Tensor probs = ops::softmax(Tensor::from_vector(std::vector<float>(row, row + K * vocab), {1, K * vocab}), -1);
+        std::vector<int64_t> drawn = ops::multinomial(probs, n, /*replacement=*/false, gen).to_vector<int64_t>();
+        std::copy(drawn.begin(), drawn.end(), order.begin());
+        std::vector<int64_t> first(order.begin(), order.begin() + std::min(n, K));
+        std::vector<int64_t> running;
+        for (int64_t i = 0; i < n; ++i)
+          if (!is_eos(c, order[size_t(i)] % vocab)) running.push_back(order[size_t(i)]);
+        std::stable_sort(running.begin(), running.end(), better);
+        // Ranks 0..K-1 keep the first K drawn (eos among them finish); the running beams are then
+        // taken best first from all non-eos candidates.
+        std::vector<int64_t> arranged;
+        for (int64_t x : first)
+          if (is_eos(c, x % vocab)) arranged.push_back(x);
+        for (int64_t x : running) arranged.push_back(x);
+        std::copy(arranged.begin(), arranged.end(), order.begin());
+        n = int64_t(arranged.size());
+      }
       int64_t beam_idx = 0;
       for (int64_t rank = 0; rank < n; ++rank) {
         const int64_t token = order[rank] % vocab, beam = order[rank] / vocab;
@@ -272,7 +298,8 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
         if (beam_idx == K) break;
       }
       TFM_CHECK(beam_idx == K, "[generate] beam search found fewer than num_beams continuations");
-      done[b] = done[b] || hyps[b].is_done(row[order[0]], cur_len - prompt_len);
+      const int64_t best = *std::min_element(order.begin(), order.begin() + n, better);  // order[0] unsampled
+      done[b] = done[b] || hyps[b].is_done(row[best], cur_len - prompt_len);
     }
     Rows new_ids(static_cast<size_t>(batch * K)), new_mask(static_cast<size_t>(batch * K));
     for (int64_t r = 0; r < batch * K; ++r) {
@@ -444,7 +471,6 @@ GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const 
     return assisted_greedy(model, std::move(p), config, hooks);
   }
   if (config.num_beams > 1) {
-    TFM_CHECK(!config.do_sample, "[generate] beam sampling (num_beams > 1 with do_sample) is not supported yet");
     TFM_CHECK(config.stop_strings.empty(), "[generate] stop_strings are not supported with beam search yet");
     return beam_search(model, std::move(p), config);
   }
