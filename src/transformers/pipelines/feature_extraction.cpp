@@ -1,12 +1,14 @@
 #include "transformers/pipelines/feature_extraction.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 
 #include <nlohmann/json.hpp>
 
 #include "transformers/core/error.h"
+#include "transformers/core/ops.h"
 #include "transformers/io/file_util.h"
 #include "transformers/io/safetensors.h"
 #include "transformers/models/auto/modeling_auto.h"
@@ -174,10 +176,13 @@ DenseModule DenseModule::from_folder(const std::filesystem::path& dir) {
   // sentence-transformers saves the activation as its torch class path, e.g. torch.nn.modules.activation.Tanh.
   const std::string name = j.value("activation_function", std::string("torch.nn.modules.activation.Tanh"));
   d.activation = name.substr(name.rfind('.') + 1);
-  TFM_CHECK(d.activation == "Tanh" || d.activation == "Identity" || d.activation == "ReLU" || d.activation == "Sigmoid" ||
-                d.activation == "GELU",
-            "[pipeline] ", config_path.string(), ": activation_function '", name,
-            "' is not supported (Tanh, Identity, ReLU, Sigmoid, GELU are)");
+  std::transform(d.activation.begin(), d.activation.end(), d.activation.begin(),
+                 [](unsigned char ch) { return char(std::tolower(ch)); });
+  try {
+    ops::activation_from_name(d.activation);
+  } catch (const Error&) {
+    throw Error("[pipeline] " + config_path.string() + ": activation_function '" + name + "' is not supported");
+  }
   const std::filesystem::path weights = dir / "model.safetensors";
   TFM_CHECK(std::filesystem::is_regular_file(weights), "[pipeline] ", dir.string(),
             ": no model.safetensors (pytorch_model.bin is not read; convert the Dense weights to safetensors)");
@@ -187,7 +192,7 @@ DenseModule DenseModule::from_folder(const std::filesystem::path& dir) {
     TFM_CHECK(v, "[pipeline] ", weights.string(), ": no tensor ", key);
     TFM_CHECK(v->shape == shape, "[pipeline] ", weights.string(), ": ", key, " is ", shape_str(v->shape), ", expected ",
               shape_str(shape));
-    return Tensor::from_blob(v->data, v->shape, v->dtype, file.keep_alive()).to(DType::Float32).contiguous().to_vector<float>();
+    return Tensor::from_blob(v->data, v->shape, v->dtype, file.keep_alive()).to(DType::Float32).contiguous();
   };
   d.weight = read("linear.weight", {d.out_features, d.in_features});
   if (has_bias) d.bias = read("linear.bias", {d.out_features});
@@ -197,19 +202,8 @@ DenseModule DenseModule::from_folder(const std::filesystem::path& dir) {
 std::vector<float> DenseModule::forward(const std::vector<float>& x) const {
   TFM_CHECK(int64_t(x.size()) == in_features, "[pipeline] Dense module takes ", in_features,
             " features, the embedding before it has ", x.size());
-  std::vector<float> y(static_cast<size_t>(out_features));
-  for (int64_t o = 0; o < out_features; ++o) {
-    double acc = bias.empty() ? 0.0 : bias[size_t(o)];
-    const float* w = weight.data() + o * in_features;
-    for (int64_t i = 0; i < in_features; ++i) acc += double(w[i]) * x[size_t(i)];
-    const double v = acc;
-    if (activation == "Tanh") y[size_t(o)] = float(std::tanh(v));
-    else if (activation == "ReLU") y[size_t(o)] = float(std::max(v, 0.0));
-    else if (activation == "Sigmoid") y[size_t(o)] = float(1.0 / (1.0 + std::exp(-v)));
-    else if (activation == "GELU") y[size_t(o)] = float(0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))));
-    else y[size_t(o)] = float(v);
-  }
-  return y;
+  Tensor y = ops::linear(Tensor::from_vector(x, {1, in_features}), weight, bias);  // [1, out_features]
+  return ops::unary(ops::activation_from_name(activation), y).contiguous().to_vector<float>();
 }
 
 bool is_sentence_transformers_folder(const std::filesystem::path& dir) {

@@ -69,13 +69,14 @@ std::vector<std::vector<double>> cosine_similarity(const std::vector<std::vector
 
 // sentence-transformers' Dense module (a folder such as 2_Dense): activation(W x + b) on the
 // pooled embedding. config.json: in_features, out_features, bias, activation_function (a torch
-// class name: Tanh, the default, Identity, ReLU, Sigmoid or GELU); weights in model.safetensors
-// as linear.weight [out, in] and linear.bias [out].
+// class such as torch.nn.modules.activation.Tanh, the default; its lower-cased name must be one
+// ops::activation_from_name knows: tanh, identity, relu, sigmoid, gelu, silu, mish); weights in
+// model.safetensors as linear.weight [out, in] and linear.bias [out].
 struct DenseModule {
   int64_t in_features = 0, out_features = 0;
-  std::vector<float> weight;  // [out_features][in_features]
-  std::vector<float> bias;    // [out_features], empty without bias
-  std::string activation = "Tanh";
+  Tensor weight;  // [out_features, in_features] f32
+  Tensor bias;    // [out_features] f32; undefined without bias
+  std::string activation = "tanh";  // HF activation name
 
   static DenseModule from_folder(const std::filesystem::path& dir);
   std::vector<float> forward(const std::vector<float>& x) const;
