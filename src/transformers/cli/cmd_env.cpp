@@ -6,7 +6,6 @@
 #include <CLI/CLI.hpp>
 
 #include "transformers/cli/commands.h"
-#include "transformers/core/cpu/gemm_bf16.h"
 #include "transformers/core/runtime.h"
 
 namespace transformers::cli {
@@ -31,7 +30,7 @@ int cmd_env(int argc, char** argv) {
   std::printf("compiler:                 %s\n", TFM_COMPILER);
   std::printf("SIMD level:               %s\n", runtime::simd_level_name());
   std::printf("BLAS:                     %s\n", runtime::blas_info().c_str());
-  std::printf("bf16 dot products:        %s\n", cpu::has_avx512_bf16() ? "yes (AVX512-BF16)" : "no");
+  std::printf("bf16 dot products:        %s\n", runtime::has_avx512_bf16() ? "yes (AVX512-BF16)" : "no");
   std::printf("threads:                  %d\n", runtime::num_threads());
   std::printf("Hugging Face cache:       %s\n", hub_cache_dir().c_str());
   const char* offline = std::getenv("HF_HUB_OFFLINE");

@@ -209,7 +209,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     } else if (runtime::bf16_matmul_allowed()) {
       // Float32 matmul precision "medium": x and W rounded to bf16 (runtime.h).
       const float* bp = b32.defined() ? b32.data<float>() : nullptr;
-      if (cpu::has_avx512_bf16() && runtime::simd_level() == runtime::SimdLevel::Avx2)
+      if (runtime::has_avx512_bf16() && runtime::simd_level() == runtime::SimdLevel::Avx2)
         cpu::gemm_bf16_avx512(x2.data<float>(), rows, k, weight.raw_data(), wdt, weight.stride(0), n_out,
                               y.data<float>(), n_out, bp);
       else

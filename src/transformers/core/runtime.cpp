@@ -11,6 +11,13 @@
 namespace transformers::runtime {
 
 namespace {
+// The OS saves these register states (XCR0 bits), as every wide-register check needs.
+bool os_saves(unsigned mask) {
+  unsigned xcr0_lo = 0, xcr0_hi = 0;
+  __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+  return (xcr0_lo & mask) == mask;
+}
+
 // CPUID directly (clang's __builtin_cpu_supports has no "f16c"): AVX2 (leaf 7 EBX bit 5), FMA
 // (leaf 1 ECX bit 12), F16C (leaf 1 ECX bit 29), and the OS saving YMM state (OSXSAVE + XCR0).
 SimdLevel detect() {
@@ -18,9 +25,7 @@ SimdLevel detect() {
   if (!__get_cpuid(1, &a, &b, &c, &d)) return SimdLevel::Scalar;
   const bool fma = c & (1u << 12), f16c = c & (1u << 29), osxsave = c & (1u << 27);
   if (!fma || !f16c || !osxsave) return SimdLevel::Scalar;
-  unsigned xcr0_lo = 0, xcr0_hi = 0;
-  __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-  if ((xcr0_lo & 0x6u) != 0x6u) return SimdLevel::Scalar;  // XMM and YMM state enabled
+  if (!os_saves(0x6u)) return SimdLevel::Scalar;  // XMM and YMM state enabled
   if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return SimdLevel::Scalar;
   return (b & (1u << 5)) ? SimdLevel::Avx2 : SimdLevel::Scalar;
 }
@@ -31,6 +36,18 @@ std::atomic<SimdLevel>& level_slot() {
 }  // namespace
 
 SimdLevel simd_level() { return level_slot().load(std::memory_order_relaxed); }
+
+bool has_avx512_bf16() {
+  static const bool supported = [] {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return false;  // OSXSAVE
+    if (!os_saves(0xE6u)) return false;  // XMM, YMM, opmask and both zmm halves
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & (1u << 16))) return false;  // AVX512F
+    if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return false;
+    return (a & (1u << 5)) != 0;  // AVX512_BF16
+  }();
+  return supported;
+}
 
 const char* simd_level_name() { return simd_level() == SimdLevel::Avx2 ? "avx2+fma+f16c" : "scalar"; }
 

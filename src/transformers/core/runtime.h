@@ -10,6 +10,8 @@ enum class SimdLevel { Scalar, Avx2 };
 // Detected once at start-up (CPUID): AVX2 and FMA and F16C all present -> Avx2.
 SimdLevel simd_level();
 const char* simd_level_name();
+// AVX512F + AVX512-BF16 on the CPU with the OS saving the zmm state (cpu/gemm_bf16.h's kernel).
+bool has_avx512_bf16();
 // Forces the scalar kernels (tests use it to compare the fast paths to the reference).
 void set_simd_level(SimdLevel level);
 

@@ -1,6 +1,5 @@
 #include "transformers/core/cpu/gemm_bf16.h"
 
-#include <cpuid.h>
 #include <immintrin.h>
 
 #include <algorithm>
@@ -14,20 +13,6 @@
 #include "transformers/core/runtime.h"
 
 namespace transformers::cpu {
-
-bool has_avx512_bf16() {
-  static const bool supported = [] {
-    unsigned a = 0, b = 0, c = 0, d = 0;
-    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return false;  // OSXSAVE
-    unsigned xcr0_lo = 0, xcr0_hi = 0;
-    __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-    if ((xcr0_lo & 0xE6u) != 0xE6u) return false;  // XMM, YMM, opmask and both zmm halves saved
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & (1u << 16))) return false;  // AVX512F
-    if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return false;
-    return (a & (1u << 5)) != 0;  // AVX512_BF16
-  }();
-  return supported;
-}
 
 // Note [bf16 GEMM layout]
 // vdpbf16ps multiplies pairs: lane i of the result gains a[2i] b[2i] + a[2i+1] b[2i+1]. So x is

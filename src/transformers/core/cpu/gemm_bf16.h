@@ -9,12 +9,9 @@
 
 namespace transformers::cpu {
 
-// AVX512F + AVX512-BF16 on the CPU, with the OS saving the zmm state.
-bool has_avx512_bf16();
-
 // y [rows, n_out] (row stride ldy) = bf16(x) [rows, k] · bf16(w)^T (+ bias [n_out] when not null);
 // x f32 [rows, k] contiguous, w [n_out, k] in f32, f16 or bf16 with row stride ldw. Parallel over
-// slices of w's rows on the thread pool. Needs has_avx512_bf16().
+// slices of w's rows on the thread pool. Needs runtime::has_avx512_bf16().
 void gemm_bf16_avx512(const float* x, int64_t rows, int64_t k, const void* w, DType w_dtype, int64_t ldw,
                       int64_t n_out, float* y, int64_t ldy, const float* bias);
 
