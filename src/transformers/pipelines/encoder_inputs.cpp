@@ -90,14 +90,24 @@ models::NamedTensors to_model_inputs(const std::vector<const tok::Encoding*>& ro
   return inputs;
 }
 
+std::vector<Tensor> forward_outputs(models::PreTrainedModel& model, const models::NamedTensors& inputs,
+                                    const std::vector<std::string>& names, const std::string& task) {
+  autograd::NoGradGuard no_grad;
+  const models::NamedTensors outputs = model.forward_named(inputs, /*output_hidden_states=*/false);
+  std::vector<Tensor> found;
+  for (const std::string& name : names) {
+    Tensor out = models::find_named(outputs, name);
+    TFM_CHECK(out.defined(), "[pipeline] ", task, " needs a model with a '", name, "' output; ",
+              model.config().architectures.empty() ? std::string("this model") : model.config().architectures[0],
+              " has none");
+    found.push_back(out.to(DType::Float32).contiguous());
+  }
+  return found;
+}
+
 Tensor forward_output(models::PreTrainedModel& model, const models::NamedTensors& inputs, const std::string& name,
                       const std::string& task) {
-  autograd::NoGradGuard no_grad;
-  Tensor out = models::find_named(model.forward_named(inputs, /*output_hidden_states=*/false), name);
-  TFM_CHECK(out.defined(), "[pipeline] ", task, " needs a model with a '", name, "' output; ",
-            model.config().architectures.empty() ? std::string("this model") : model.config().architectures[0],
-            " has none");
-  return out.to(DType::Float32).contiguous();
+  return forward_outputs(model, inputs, {name}, task)[0];
 }
 
 std::vector<double> softmax(const std::vector<double>& logits) {

@@ -33,6 +33,9 @@ models::NamedTensors to_model_inputs(const std::vector<const tok::Encoding*>& ro
 // and what it needs when the model has no such output).
 Tensor forward_output(models::PreTrainedModel& model, const models::NamedTensors& inputs, const std::string& name,
                       const std::string& task);
+// The same for several outputs of one forward pass, in the order of `names`.
+std::vector<Tensor> forward_outputs(models::PreTrainedModel& model, const models::NamedTensors& inputs,
+                                    const std::vector<std::string>& names, const std::string& task);
 
 // Softmax / sigmoid in double, as the pipelines' numpy post-processing does.
 std::vector<double> softmax(const std::vector<double>& logits);

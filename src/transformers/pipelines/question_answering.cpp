@@ -184,8 +184,11 @@ std::vector<std::vector<Answer>> QuestionAnsweringPipeline::operator()(const std
 
   models::NamedTensors model_inputs =
       to_model_inputs(rows, model_input_names(*tokenizer_), tokenizer_->pad_token_id().value_or(0));
-  Tensor start_logits = forward_output(*model_, model_inputs, "start_logits", "question-answering");
-  Tensor end_logits = forward_output(*model_, model_inputs, "end_logits", "question-answering");
+  // One forward for both outputs.
+  const std::vector<Tensor> logits =
+      forward_outputs(*model_, model_inputs, {"start_logits", "end_logits"}, "question-answering");
+  const Tensor& start_logits = logits[0];
+  const Tensor& end_logits = logits[1];
   const int64_t seq = start_logits.size(1);
   const float* starts = start_logits.data<float>();
   const float* ends = end_logits.data<float>();
