@@ -126,15 +126,11 @@ int cmd_bench(int argc, char** argv) {
 
   if (!save_dir.empty()) {
     std::filesystem::create_directories(save_dir);
-    std::vector<io::TensorToWrite> tensors;
-    for (const auto& [name, t] : params) {
-      Tensor c = t.contiguous();
-      tensors.push_back({name, c.dtype(), c.shape(), c.raw_data()});
-    }
-    io::save_safetensors(std::filesystem::path(save_dir) / "model.safetensors", tensors);
+    // write_tensors keeps contiguous copies alive until the file is written.
+    write_tensors(std::filesystem::path(save_dir) / "model.safetensors", params);
     std::filesystem::copy_file(dir / "config.json", std::filesystem::path(save_dir) / "config.json",
                                std::filesystem::copy_options::overwrite_existing);
-    std::printf("wrote %s (%zu tensors, %.1f MB)\n", save_dir.c_str(), tensors.size(), double(weights_bytes) / 1e6);
+    std::printf("wrote %s (%zu tensors, %.1f MB)\n", save_dir.c_str(), params.size(), double(weights_bytes) / 1e6);
     return 0;
   }
 
