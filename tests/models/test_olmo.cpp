@@ -17,7 +17,6 @@
 
 using namespace transformers;
 using namespace transformers::testing::decoder;
-using transformers::testing::tensors_close;
 
 namespace {
 

@@ -160,7 +160,7 @@ TEST(FillMaskPipelineTest, PredictionsAreTransformersProbabilities) {
   for (size_t k = 0; k < 5; ++k) {
     EXPECT_EQ(preds[k].token, order[k]);
     EXPECT_NEAR(preds[k].score, probs[size_t(order[k])], 1e-5);
-    EXPECT_EQ(preds[k].token_str, tok::PreTrainedTokenizer(word_tokenizer(mask_id)).decode({int32_t(order[k])}));
+    EXPECT_EQ(preds[k].token_str, "w" + std::to_string(order[k]));  // the test vocabulary's word for that id
     EXPECT_NE(preds[k].sequence.find(preds[k].token_str), std::string::npos) << preds[k].sequence;
     EXPECT_EQ(preds[k].sequence.find("[CLS]"), std::string::npos) << "one mask: special tokens skipped";
   }
