@@ -78,17 +78,55 @@ TEST(ChatTemplate, AppendMutatesTheCallersListAsInPython) {
   EXPECT_EQ(msgs.as_list().items.size(), 2u);
 }
 
-TEST(ChatTemplate, SpecialTokensFromConfigAcceptStringsAndAddedTokens) {
-  Value cfg = parse_json(R"({"bos_token": "<s>", "eos_token": {"__type": "AddedToken", "content": "</s>", "lstrip": false},
-                            "pad_token": null, "unk_token": {"content": "<unk>"}, "chat_template": "x",
-                            "additional_special_tokens": ["<a>", {"content": "<b>"}]})");
-  Value t = special_tokens_from_config(cfg);
+TEST(ChatTemplate, SpecialTokensAcceptStringsAndAddedTokens) {
+  fs::path dir = transformers::testing::temp_dir("chat_template_token_forms");
+  write(dir / "tokenizer_config.json",
+        R"({"bos_token": "<s>", "eos_token": {"__type": "AddedToken", "content": "</s>", "lstrip": false},
+            "pad_token": null, "unk_token": {"content": "<unk>"}, "sep_token": "", "chat_template": "x",
+            "additional_special_tokens": ["<a>", {"content": "<b>"}]})");
+  Value t = load_chat_template_config(dir).special_tokens;
   EXPECT_EQ(t.as_dict().find("bos_token")->str(), "<s>");
   EXPECT_EQ(t.as_dict().find("eos_token")->str(), "</s>");
   EXPECT_EQ(t.as_dict().find("unk_token")->str(), "<unk>");
   EXPECT_EQ(t.as_dict().find("pad_token"), nullptr);
+  EXPECT_EQ(t.as_dict().find("sep_token"), nullptr);  // HF's special_tokens_map drops empty values
   EXPECT_EQ(t.as_dict().find("chat_template"), nullptr);
   EXPECT_EQ(t.as_dict().find("additional_special_tokens")->repr(), "['<a>', '<b>']");
+}
+
+// A tokenizer_config.json that names no special tokens, as many Hub folders have: the template sees
+// the tokens the tokenizer class sets in __init__ (LlamaTokenizerFast: <s>, </s>, <unk>; no pad),
+// the class taken from tokenizer_class or else config.json's model_type, as AutoTokenizer does.
+TEST(ChatTemplate, BareConfigRendersTheTokenizerClassDefaults) {
+  fs::path dir = transformers::testing::temp_dir("chat_template_bare_llama");
+  const std::string tmpl =
+      R"("chat_template": "{{ bos_token }}[INST] {{ messages[0]['content'] }} [/INST]{{ eos_token }}|{{ unk_token }}|{{ pad_token is defined }}")";
+  const Value msgs = parse_json(R"([{"role": "user", "content": "Hi"}])");
+  auto render = [&] { return ChatTemplateSet(load_chat_template_config(dir)).select(false).apply(msgs).rendered; };
+
+  write(dir / "tokenizer_config.json", "{\"tokenizer_class\": \"LlamaTokenizerFast\", " + tmpl + "}");
+  EXPECT_EQ(render(), "<s>[INST] Hi [/INST]</s>|<unk>|False");
+
+  // No tokenizer_class: config.json's model_type picks the class (gemma: GemmaTokenizerFast).
+  write(dir / "tokenizer_config.json", "{" + tmpl + "}");
+  write(dir / "config.json", R"({"model_type": "gemma"})");
+  EXPECT_EQ(render(), "<bos>[INST] Hi [/INST]<eos>|<unk>|True");
+
+  // What the files say wins; an explicit null leaves the token unset.
+  write(dir / "tokenizer_config.json", "{\"bos_token\": null, \"eos_token\": \"<end>\", " + tmpl + "}");
+  EXPECT_EQ(render(), "[INST] Hi [/INST]<end>|<unk>|True");
+}
+
+// A folder of legacy files only (vocab.txt, no tokenizer.json): the slow class's defaults, as
+// AutoTokenizer converts it (BertTokenizer: [CLS], [SEP], [MASK] ...).
+TEST(ChatTemplate, LegacyFolderRendersTheSlowClassDefaults) {
+  fs::path dir = transformers::testing::temp_dir("chat_template_legacy_bert");
+  write(dir / "vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhi\n");
+  write(dir / "tokenizer_config.json",
+        R"({"chat_template": "{{ cls_token }}{{ messages[0]['content'] }}{{ sep_token }}{{ mask_token }}{{ bos_token is defined }}"})");
+  ChatTemplateSet set(load_chat_template_config(dir));
+  EXPECT_EQ(set.select(false).apply(parse_json(R"([{"role": "user", "content": "hi"}])")).rendered,
+            "[CLS]hi[SEP][MASK]False");
 }
 
 TEST(ChatTemplate, SpecialTokensResolveAsTheTokenizerDoes) {

@@ -7,13 +7,11 @@
 #include "transformers/templates/error.h"
 #include "transformers/templates/json_value.h"
 #include "transformers/templates/utf8.h"
+#include "transformers/tokenizers/auto_tokenizer.h"
 
 namespace transformers::templates {
 
 namespace {
-
-constexpr const char* kSpecialTokenKeys[] = {"bos_token", "eos_token",  "unk_token", "sep_token",
-                                             "pad_token", "cls_token", "mask_token"};
 
 std::string read_text(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -155,24 +153,13 @@ const std::string* ChatTemplateConfig::select(const std::optional<std::string>& 
   return find("default");
 }
 
-Value special_tokens_from_config(const Value& config) {
+Value special_tokens_map(const tok::SpecialTokens& tokens) {
   Value out = Value::dict();
-  if (!config.is_dict()) return out;
-  for (const char* key : kSpecialTokenKeys) {
-    const Value* v = config.as_dict().find(std::string_view(key));
-    if (!v || v->is_none()) continue;
-    if (v->is_string()) {
-      out.as_dict().set(Value(key), *v);
-    } else if (v->is_dict() && v->as_dict().find("content")) {
-      out.as_dict().set(Value(key), *v->as_dict().find("content"));
-    }
-  }
-  if (const Value* extra = config.as_dict().find("additional_special_tokens"); extra && extra->is_list()) {
-    std::vector<Value> names;
-    for (const Value& t : extra->as_list().items) {
-      if (t.is_string()) names.push_back(t);
-      if (t.is_dict() && t.as_dict().find("content")) names.push_back(*t.as_dict().find("content"));
-    }
+  for (std::string_view key : tok::SpecialTokens::kAttributes)
+    if (const std::optional<std::string>& v = *tokens.attribute(key); v && !v->empty())
+      out.as_dict().set(Value(std::string(key)), Value(*v));
+  if (!tokens.additional_special_tokens.empty()) {
+    std::vector<Value> names(tokens.additional_special_tokens.begin(), tokens.additional_special_tokens.end());
     out.as_dict().set(Value("additional_special_tokens"), Value::list(std::move(names)));
   }
   return out;
@@ -215,26 +202,7 @@ ChatTemplateConfig load_chat_template_config(const std::filesystem::path& dir) {
     std::sort(files.begin(), files.end());
     for (const auto& f : files) cfg.templates.emplace_back(f.stem().string(), read_text(f));
   }
-  // The tokenizer's special tokens as transformers resolves them (AutoTokenizer does the same):
-  // with added_tokens_decoder in tokenizer_config.json, the config alone; without it,
-  // special_tokens_map.json over the config, its additional_special_tokens joining the config's.
-  cfg.special_tokens = special_tokens_from_config(config);
-  const bool modern = config.is_dict() && config.as_dict().find("added_tokens_decoder");
-  if (!modern && fs::exists(dir / "special_tokens_map.json")) {
-    Value more = special_tokens_from_config(parse_json(read_text(dir / "special_tokens_map.json")));
-    for (const auto& [k, v] : more.as_dict().entries) {
-      const Value* mine = cfg.special_tokens.as_dict().find(k);
-      if (k.is_string() && k.str() == "additional_special_tokens" && mine && mine->is_list()) {
-        std::vector<Value> joined = mine->as_list().items;
-        for (const Value& token : v.as_list().items)
-          if (std::none_of(joined.begin(), joined.end(), [&](const Value& t) { return equals(t, token); }))
-            joined.push_back(token);
-        cfg.special_tokens.as_dict().set(k, Value::list(std::move(joined)));
-      } else {
-        cfg.special_tokens.as_dict().set(k, v);
-      }
-    }
-  }
+  cfg.special_tokens = special_tokens_map(tok::load_special_tokens(dir));
   return cfg;
 }
 

@@ -21,6 +21,10 @@
 #include "transformers/templates/template.h"
 #include "transformers/templates/value.h"
 
+namespace transformers::tok {
+struct SpecialTokens;
+}
+
 namespace transformers::templates {
 
 struct ChatTemplateOptions {
@@ -40,7 +44,7 @@ struct ChatTemplateResult {
 // A chat template compiled once (keep one per tokenizer) and applied to many conversations.
 class ChatTemplate {
  public:
-  // special_tokens: dict of bos_token, eos_token ... as strings (see special_tokens_from_config).
+  // special_tokens: dict of bos_token, eos_token ... as strings (see special_tokens_map).
   explicit ChatTemplate(std::string_view source, Value special_tokens = Value::dict(),
                         const TemplateOptions& options = {});
 
@@ -77,14 +81,14 @@ struct ChatTemplateConfig {
 };
 
 // Reads chat_template.jinja (preferred, as HF does), additional_chat_templates/*.jinja, and
-// tokenizer_config.json (`chat_template` as a string or a list of {name, template}; special
-// tokens as strings or AddedToken objects). Falls back to special_tokens_map.json for tokens.
+// tokenizer_config.json (`chat_template` as a string or a list of {name, template}). The special
+// tokens are the tokenizer's, as tok::load_special_tokens resolves them (AutoTokenizer's rule,
+// the tokenizer class's defaults included).
 ChatTemplateConfig load_chat_template_config(const std::filesystem::path& model_dir);
 
-// The special-token variables of a tokenizer_config.json (as a Value dict): each of bos_token,
-// eos_token, unk_token, sep_token, pad_token, cls_token, mask_token that is set (a string, or an
-// AddedToken object's `content`), and additional_special_tokens when present.
-Value special_tokens_from_config(const Value& tokenizer_config);
+// HF's special_tokens_map, the variables apply_chat_template passes: each of bos_token ...
+// mask_token that is set and not empty, and additional_special_tokens when not empty.
+Value special_tokens_map(const tok::SpecialTokens& tokens);
 
 // A model folder's templates, each compiled once, with HF's per-request selection.
 class ChatTemplateSet {

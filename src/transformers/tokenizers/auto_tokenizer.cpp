@@ -48,17 +48,11 @@ std::optional<std::string> token_string(const nlohmann::json& j, const std::stri
   throw Error(detail::concat("[tokenizers] ", file, ": ", key, ": expected a string or {\"content\": ...}"));
 }
 
-void read_special_tokens(PreTrainedTokenizer& t, const nlohmann::json& j, const std::string& file) {
-  auto set = [&](std::optional<std::string>& field, const char* key) {
-    if (auto v = token_string(j, key, file)) field = v;
-  };
-  set(t.bos_token, "bos_token");
-  set(t.eos_token, "eos_token");
-  set(t.unk_token, "unk_token");
-  set(t.sep_token, "sep_token");
-  set(t.pad_token, "pad_token");
-  set(t.cls_token, "cls_token");
-  set(t.mask_token, "mask_token");
+// One file's special tokens over `t`: each attribute the file sets (a null leaves it as it is),
+// and its additional_special_tokens in place of t's.
+void read_special_tokens(SpecialTokens& t, const nlohmann::json& j, const std::string& file) {
+  for (std::string_view key : SpecialTokens::kAttributes)
+    if (auto v = token_string(j, std::string(key), file)) *t.attribute(key) = v;
   if (j.contains("additional_special_tokens") && j["additional_special_tokens"].is_array()) {
     t.additional_special_tokens.clear();
     for (auto& v : j["additional_special_tokens"]) {
@@ -113,71 +107,102 @@ std::string tokenizer_class_for_model_type(const fs::path& folder) {
   return it == by_type.end() ? "" : it->second;
 }
 
-}  // namespace
-
-PreTrainedTokenizer AutoTokenizer::from_pretrained(const fs::path& folder) {
-  TFM_CHECK(fs::is_directory(folder), "[tokenizers] ", folder.string(), " is not a directory");
-  std::string config_text = "{}";
-  if (fs::exists(folder / "tokenizer_config.json")) config_text = read_text(folder / "tokenizer_config.json");
-  nlohmann::json config;
+nlohmann::json parse_object(const std::string& text, const char* file) {
+  nlohmann::json j;
   try {
-    config = nlohmann::json::parse(config_text);
+    j = nlohmann::json::parse(text);
   } catch (const std::exception& e) {
-    throw Error(detail::concat("[tokenizers] tokenizer_config.json: invalid JSON (", e.what(), ")"));
+    throw Error(detail::concat("[tokenizers] ", file, ": invalid JSON (", e.what(), ")"));
   }
-  TFM_CHECK(config.is_object(), "[tokenizers] tokenizer_config.json: expected a JSON object");
+  TFM_CHECK(j.is_object(), "[tokenizers] ", file, ": expected a JSON object");
+  return j;
+}
 
-  std::optional<LegacyConversion> legacy;
-  if (!fs::exists(folder / "tokenizer.json")) legacy = convert_legacy_tokenizer(folder, config_text);
-  Tokenizer tk = legacy ? Tokenizer::from_json(legacy->tokenizer_json, "converted legacy files")
-                        : Tokenizer::from_file(folder / "tokenizer.json");
-  PreTrainedTokenizer t(std::move(tk));
-  t.config_json = config_text;
+// tokenizer_config.json as read ("{}" when the folder has none) and parsed.
+struct TokenizerConfigFile {
+  std::string text = "{}";
+  nlohmann::json json;
+};
+
+TokenizerConfigFile read_tokenizer_config(const fs::path& folder) {
+  TFM_CHECK(fs::is_directory(folder), "[tokenizers] ", folder.string(), " is not a directory");
+  TokenizerConfigFile config;
+  if (fs::exists(folder / "tokenizer_config.json")) config.text = read_text(folder / "tokenizer_config.json");
+  config.json = parse_object(config.text, "tokenizer_config.json");
+  return config;
+}
+
+// load_special_tokens' rule (see auto_tokenizer.h); `legacy` is the conversion of the folder's
+// legacy files, null when the folder has tokenizer.json (or nothing to convert).
+SpecialTokens resolve_special_tokens(const fs::path& folder, const nlohmann::json& config,
+                                     const LegacyConversion* legacy) {
+  SpecialTokens t;
   read_special_tokens(t, config, "tokenizer_config.json");
   // transformers' _from_pretrained: a tokenizer_config.json with added_tokens_decoder (saved by
   // 4.34 and later) is the whole story; an older one is overridden key by key by
   // special_tokens_map.json, whose additional_special_tokens join the config's.
   if (!config.contains("added_tokens_decoder") && fs::exists(folder / "special_tokens_map.json")) {
-    nlohmann::json m;
-    try {
-      m = nlohmann::json::parse(read_text(folder / "special_tokens_map.json"));
-    } catch (const std::exception& e) {
-      throw Error(detail::concat("[tokenizers] special_tokens_map.json: invalid JSON (", e.what(), ")"));
-    }
-    TFM_CHECK(m.is_object(), "[tokenizers] special_tokens_map.json: expected a JSON object");
+    nlohmann::json m = parse_object(read_text(folder / "special_tokens_map.json"), "special_tokens_map.json");
     std::vector<std::string> additional = t.additional_special_tokens;
     read_special_tokens(t, m, "special_tokens_map.json");
     for (const std::string& token : t.additional_special_tokens)
       if (std::find(additional.begin(), additional.end(), token) == additional.end()) additional.push_back(token);
     t.additional_special_tokens = std::move(additional);
   }
-  auto field_of = [&t](const std::string& key) {
-    return key == "bos_token"   ? &t.bos_token
-           : key == "eos_token" ? &t.eos_token
-           : key == "unk_token" ? &t.unk_token
-           : key == "sep_token" ? &t.sep_token
-           : key == "pad_token" ? &t.pad_token
-           : key == "cls_token" ? &t.cls_token
-                                : &t.mask_token;
-  };
   if (legacy) {
     // The slow class's defaults for what the files leave unset (e.g. BERT's "[CLS]").
-    for (auto& [key, value] : legacy->special_tokens) {
-      std::optional<std::string>* field = field_of(key);
-      if (!*field) *field = value;
-    }
+    for (const auto& [key, value] : legacy->special_tokens)
+      if (std::optional<std::string>* field = t.attribute(key); field && !*field) *field = value;
     if (t.additional_special_tokens.empty()) t.additional_special_tokens = legacy->additional_special_tokens;
-    if (t.tokenizer_class.empty()) t.tokenizer_class = legacy->tokenizer_class;
   } else {
     // The fast class's defaults for what the files leave unset.
     std::string cls = config.contains("tokenizer_class") && config["tokenizer_class"].is_string()
                           ? config["tokenizer_class"].get<std::string>()
                           : tokenizer_class_for_model_type(folder);
     for (const auto& [key, value] : fast_class_special_token_defaults(cls)) {
-      std::optional<std::string>* field = field_of(key);
+      std::optional<std::string>* field = t.attribute(key);
       if (!*field && !config.contains(key)) *field = value;  // an explicit null stays unset, as in HF
     }
   }
+  return t;
+}
+
+}  // namespace
+
+std::optional<std::string>* SpecialTokens::attribute(std::string_view key) {
+  return key == "bos_token"    ? &bos_token
+         : key == "eos_token"  ? &eos_token
+         : key == "unk_token"  ? &unk_token
+         : key == "sep_token"  ? &sep_token
+         : key == "pad_token"  ? &pad_token
+         : key == "cls_token"  ? &cls_token
+         : key == "mask_token" ? &mask_token
+                               : nullptr;
+}
+
+const std::optional<std::string>* SpecialTokens::attribute(std::string_view key) const {
+  return const_cast<SpecialTokens*>(this)->attribute(key);
+}
+
+SpecialTokens load_special_tokens(const fs::path& folder) {
+  TokenizerConfigFile config = read_tokenizer_config(folder);
+  std::optional<LegacyConversion> legacy;
+  if (!fs::exists(folder / "tokenizer.json") && has_legacy_tokenizer_files(folder))
+    legacy = convert_legacy_tokenizer(folder, config.text);
+  return resolve_special_tokens(folder, config.json, legacy ? &*legacy : nullptr);
+}
+
+PreTrainedTokenizer AutoTokenizer::from_pretrained(const fs::path& folder) {
+  TokenizerConfigFile config_file = read_tokenizer_config(folder);
+  const nlohmann::json& config = config_file.json;
+  std::optional<LegacyConversion> legacy;
+  if (!fs::exists(folder / "tokenizer.json")) legacy = convert_legacy_tokenizer(folder, config_file.text);
+  Tokenizer tk = legacy ? Tokenizer::from_json(legacy->tokenizer_json, "converted legacy files")
+                        : Tokenizer::from_file(folder / "tokenizer.json");
+  PreTrainedTokenizer t(std::move(tk));
+  t.config_json = config_file.text;
+  static_cast<SpecialTokens&>(t) = resolve_special_tokens(folder, config, legacy ? &*legacy : nullptr);
+  if (legacy) t.tokenizer_class = legacy->tokenizer_class;
   auto get_bool = [&](const char* k) -> std::optional<bool> {
     if (!config.contains(k) || config[k].is_null()) return std::nullopt;
     TFM_CHECK(config[k].is_boolean(), "[tokenizers] tokenizer_config.json: ", k, ": expected a boolean");

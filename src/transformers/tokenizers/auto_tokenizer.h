@@ -2,11 +2,13 @@
 // The Hugging Face-shaped tokenizer API: AutoTokenizer::from_pretrained(folder) gives a
 // PreTrainedTokenizer — the tokenizer.json pipeline plus tokenizer_config.json (special tokens,
 // model_max_length, padding side, clean-up, chat template).
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "transformers/tokenizers/tokenizer.h"
@@ -39,7 +41,32 @@ struct BatchEncoding {
   std::vector<Encoding> encodings;
 };
 
-class PreTrainedTokenizer {
+// A tokenizer's special tokens: the attributes of transformers' SpecialTokensMixin.
+struct SpecialTokens {
+  // transformers' SPECIAL_TOKENS_ATTRIBUTES in its order (all_special_tokens follows it), less
+  // additional_special_tokens.
+  static constexpr std::array<std::string_view, 7> kAttributes = {
+      "bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"};
+
+  std::optional<std::string> bos_token, eos_token, unk_token, sep_token, pad_token, cls_token, mask_token;
+  std::vector<std::string> additional_special_tokens;
+
+  // The attribute named `key` (one of kAttributes); nullptr for any other name.
+  std::optional<std::string>* attribute(std::string_view key);
+  const std::optional<std::string>* attribute(std::string_view key) const;
+};
+
+// A model folder's special tokens exactly as AutoTokenizer::from_pretrained resolves them:
+// tokenizer_config.json; special_tokens_map.json over it, key by key, when the config has no
+// added_tokens_decoder (its additional_special_tokens joining the config's); then, for what the
+// files leave unset, the tokenizer class's defaults: the slow class's when legacy files are
+// converted (no tokenizer.json), else the fast class's (tokenizer_config.json's tokenizer_class,
+// else config.json's model_type). A null in tokenizer_config.json stays unset, as in transformers.
+// A folder with neither tokenizer.json nor legacy files (a bare tokenizer_config.json) takes the
+// fast class's defaults.
+SpecialTokens load_special_tokens(const std::filesystem::path& folder);
+
+class PreTrainedTokenizer : public SpecialTokens {
  public:
   explicit PreTrainedTokenizer(Tokenizer tokenizer) : tokenizer_(std::move(tokenizer)) {}
 
@@ -71,9 +98,8 @@ class PreTrainedTokenizer {
   size_t vocab_size() const { return tokenizer_.vocab_size(false); }
   size_t size() const { return tokenizer_.vocab_size(true); }  // len(tokenizer)
 
-  // Special tokens from tokenizer_config.json / special_tokens_map.json.
-  std::optional<std::string> bos_token, eos_token, unk_token, sep_token, pad_token, cls_token, mask_token;
-  std::vector<std::string> additional_special_tokens;
+  // The special tokens (bos_token ... additional_special_tokens) are SpecialTokens' members,
+  // resolved as load_special_tokens does.
   std::optional<int32_t> bos_token_id() const { return id_of(bos_token); }
   std::optional<int32_t> eos_token_id() const { return id_of(eos_token); }
   std::optional<int32_t> unk_token_id() const { return id_of(unk_token); }
@@ -131,5 +157,8 @@ struct LegacyConversion {
 };
 // `config` is tokenizer_config.json's text ("{}" when absent). Throws when the folder has none.
 LegacyConversion convert_legacy_tokenizer(const std::filesystem::path& folder, const std::string& config);
+// Whether `folder` holds files convert_legacy_tokenizer reads (vocab.txt, vocab.json + merges.txt,
+// or a sentencepiece model).
+bool has_legacy_tokenizer_files(const std::filesystem::path& folder);
 
 }  // namespace transformers::tok

@@ -409,4 +409,10 @@ LegacyConversion convert_legacy_tokenizer(const fs::path& folder, const std::str
   return out;
 }
 
+bool has_legacy_tokenizer_files(const fs::path& folder) {
+  for (const char* f : legacy::kSentencePieceFiles)
+    if (fs::exists(folder / f)) return true;
+  return fs::exists(folder / "vocab.txt") || (fs::exists(folder / "vocab.json") && fs::exists(folder / "merges.txt"));
+}
+
 }  // namespace transformers::tok
