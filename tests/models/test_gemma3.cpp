@@ -8,10 +8,8 @@
 
 #include <cmath>
 #include <fstream>
-#include <map>
-#include <random>
 
-#include "models/decoder_checks.h"
+#include "models/decoder_reference.h"
 #include "transformers/models/gemma2/cache_gemma2.h"
 #include "transformers/models/gemma3/configuration_gemma3.h"
 
@@ -40,27 +38,6 @@ nlohmann::json tiny_config() {
           {"rms_norm_eps", 1e-6}};
 }
 
-// A model folder with `config` and random weights, norms included (HF initialises (1 + w) norm
-// weights to zero, which would hide their placement): every tensor ~ N(0, 0.3) from `seed`.
-std::filesystem::path write_checkpoint(const std::string& name, const nlohmann::json& config, uint32_t seed) {
-  auto dir = transformers::testing::temp_dir(name);
-  io::write_json(dir / "config.json", config);
-  auto random = models::AutoModelForCausalLM::from_pretrained(dir, {.random_weights = true});
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 0.3f);
-  std::vector<std::vector<float>> data;
-  std::vector<io::TensorToWrite> tensors;
-  for (const auto& [key, t] : random->named_parameters()) {
-    std::vector<float> v(size_t(t.numel()));
-    for (float& x : v) x = normal(rng);
-    data.push_back(std::move(v));
-    tensors.push_back({key, DType::Float32, t.shape(), nullptr});
-  }
-  for (size_t i = 0; i < tensors.size(); ++i) tensors[i].data = data[i].data();
-  io::save_safetensors(dir / "model.safetensors", tensors);
-  return dir;
-}
-
 std::filesystem::path with_config(const std::string& name, const std::filesystem::path& src,
                                   const nlohmann::json& overrides) {
   auto dir = transformers::testing::temp_dir(name);
@@ -71,35 +48,14 @@ std::filesystem::path with_config(const std::string& name, const std::filesystem
   return dir;
 }
 
-Tensor logits_of(models::CausalLM& model, const std::vector<int64_t>& ids) {
-  models::CausalLMInputs in;
-  in.input_ids = Tensor::from_vector(ids, {1, int64_t(ids.size())});
-  return model.forward(in).logits;
-}
-
 // ---- a plain double-precision Gemma3 (batch 1, no padding), written from v4.51's Python ----
-using Rows = std::vector<std::vector<double>>;  // [seq][features]
-
-struct Reference {
-  std::map<std::string, std::vector<double>> w;
-  int64_t hidden = 32, heads = 4, kv_heads = 2, head_dim = 8, inter = 48, vocab = 256, window = 3;
+// Random norm weights (write_checkpoint's N(0, 0.3)) show their placement: HF initialises these
+// (1 + w) norms' weights to zero.
+struct Reference : DecoderReference {
+  int64_t window = 3;
   double query_pre_attn_scalar = 16, eps = 1e-6, local_base = 10.0, global_base = 1e6, final_cap = 3.0;
   bool swap_bases = false;  // negative control
 
-  const std::vector<double>& p(const std::string& key) const { return w.at(key); }
-
-  Rows linear(const Rows& x, const std::string& key, int64_t out) const {
-    const std::vector<double>& W = p(key);
-    Rows y(x.size(), std::vector<double>(size_t(out)));
-    const size_t in = x[0].size();
-    for (size_t t = 0; t < x.size(); ++t)
-      for (int64_t o = 0; o < out; ++o) {
-        double s = 0;
-        for (size_t i = 0; i < in; ++i) s += W[size_t(o) * in + i] * x[t][i];
-        y[t][size_t(o)] = s;
-      }
-    return y;
-  }
   // Gemma3RMSNorm over consecutive groups of `group` features: x / rms * (1 + w).
   Rows norm(Rows x, const std::string& key, int64_t group) const {
     const std::vector<double>& g = p(key);
@@ -111,47 +67,6 @@ struct Reference {
         for (int64_t i = 0; i < group; ++i) row[s + size_t(i)] *= r * (1.0 + g[size_t(i)]);
       }
     return x;
-  }
-  // Rotate-half RoPE per head at positions 0..seq-1 with inv_freq[i] = base^(-2i/head_dim).
-  Rows rope(Rows x, double base) const {
-    const int64_t half = head_dim / 2;
-    for (size_t t = 0; t < x.size(); ++t)
-      for (size_t s = 0; s < x[t].size(); s += size_t(head_dim))
-        for (int64_t i = 0; i < half; ++i) {
-          const double angle = double(t) * std::pow(base, -2.0 * double(i) / double(head_dim));
-          const double a = x[t][s + size_t(i)], b = x[t][s + size_t(i + half)];
-          x[t][s + size_t(i)] = a * std::cos(angle) - b * std::sin(angle);
-          x[t][s + size_t(i + half)] = b * std::cos(angle) + a * std::sin(angle);
-        }
-    return x;
-  }
-  Rows attention(const Rows& q, const Rows& k, const Rows& v, int64_t sliding) const {
-    const size_t T = q.size();
-    Rows out(T, std::vector<double>(size_t(heads * head_dim), 0.0));
-    const double scale = 1.0 / std::sqrt(query_pre_attn_scalar);
-    for (int64_t h = 0; h < heads; ++h) {
-      const size_t qo = size_t(h * head_dim), ko = size_t((h / (heads / kv_heads)) * head_dim);
-      for (size_t i = 0; i < T; ++i) {
-        std::vector<double> score(T, -INFINITY);
-        double top = -INFINITY;
-        for (size_t j = 0; j <= i; ++j) {
-          if (sliding > 0 && int64_t(i - j) >= sliding) continue;
-          double s = 0;
-          for (int64_t d = 0; d < head_dim; ++d) s += q[i][qo + size_t(d)] * k[j][ko + size_t(d)];
-          score[j] = s * scale;
-          top = std::max(top, score[j]);
-        }
-        double total = 0;
-        for (double& s : score) total += (s = std::exp(s - top));
-        for (size_t j = 0; j < T; ++j)
-          for (int64_t d = 0; d < head_dim; ++d) out[i][qo + size_t(d)] += score[j] / total * v[j][ko + size_t(d)];
-      }
-    }
-    return out;
-  }
-  static void add(Rows& x, const Rows& y) {
-    for (size_t t = 0; t < x.size(); ++t)
-      for (size_t i = 0; i < x[t].size(); ++i) x[t][i] += y[t][i];
   }
 
   std::vector<double> logits(const std::vector<int64_t>& ids) const {
@@ -170,7 +85,8 @@ struct Reference {
       Rows q = rope(norm(linear(h, pre + "self_attn.q_proj.weight", heads * head_dim), pre + "self_attn.q_norm.weight", head_dim), base);
       Rows k = rope(norm(linear(h, pre + "self_attn.k_proj.weight", kv_heads * head_dim), pre + "self_attn.k_norm.weight", head_dim), base);
       Rows v = linear(h, pre + "self_attn.v_proj.weight", kv_heads * head_dim);
-      Rows a = linear(attention(q, k, v, sliding ? window : 0), pre + "self_attn.o_proj.weight", hidden);
+      Rows o = attention(q, k, v, 1.0 / std::sqrt(query_pre_attn_scalar), sliding ? window : 0);
+      Rows a = linear(o, pre + "self_attn.o_proj.weight", hidden);
       add(x, norm(a, pre + "post_attention_layernorm.weight", hidden));
       Rows m = norm(x, pre + "pre_feedforward_layernorm.weight", hidden);
       Rows gate = linear(m, pre + "mlp.gate_proj.weight", inter), up = linear(m, pre + "mlp.up_proj.weight", inter);
@@ -188,19 +104,6 @@ struct Reference {
     return flat;
   }
 };
-
-Reference reference_for(const models::CausalLM& model) {
-  Reference r;
-  for (const auto& [key, t] : model.named_parameters()) r.w[key] = t.to_vector<double>();
-  return r;
-}
-
-double max_diff(const std::vector<double>& a, const std::vector<double>& b) {
-  EXPECT_EQ(a.size(), b.size());
-  double d = 0;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) d = std::max(d, std::abs(a[i] - b[i]));
-  return d;
-}
 
 const std::vector<int64_t> kIds = {2, 17, 42, 99, 3, 250, 7, 8, 61};
 
@@ -294,7 +197,8 @@ TEST(Gemma3ModelTest, ForwardMatchesComposedReference) {
   auto dir = write_checkpoint("gemma3_reference", tiny_config(), 1);
   auto model = models::AutoModelForCausalLM::from_pretrained(dir);
   std::vector<double> ours = logits_of(*model, kIds).to_vector<double>();
-  Reference ref = reference_for(*model);
+  Reference ref;
+  ref.load(*model);
   EXPECT_LT(max_diff(ours, ref.logits(kIds)), 1e-4);
   // The reference can tell the layers' rope bases apart: exchanged, it no longer matches.
   ref.swap_bases = true;
@@ -341,17 +245,12 @@ TEST(Gemma3ModelTest, RandomWeightsRoundTripThroughSafetensors) {
   config.erase("architectures");  // model_type alone selects Gemma3ForCausalLM
   io::write_json(dir / "config.json", config);
   auto random = models::AutoModelForCausalLM::from_pretrained(dir, {.random_weights = true, .seed = 7});
-  std::vector<io::TensorToWrite> tensors;
-  std::vector<Tensor> keep;
   bool has_q_norm = false;
-  for (const auto& [key, t] : random->named_parameters()) {
-    keep.push_back(t.contiguous());
-    tensors.push_back({key, t.dtype(), t.shape(), keep.back().raw_data()});
+  for (const auto& [key, t] : random->named_parameters())
     has_q_norm = has_q_norm || key == "model.layers.1.self_attn.q_norm.weight";
-  }
   EXPECT_TRUE(has_q_norm);
-  EXPECT_EQ(tensors.size(), size_t(1 + 2 * 13 + 1));  // embed, 13 per layer, final norm (lm_head tied)
-  io::save_safetensors(dir / "model.safetensors", tensors);
+  // embed, 13 per layer, final norm (lm_head tied)
+  EXPECT_EQ(save_parameters(*random, dir / "model.safetensors"), size_t(1 + 2 * 13 + 1));
   auto loaded = models::AutoModelForCausalLM::from_pretrained(dir);
   EXPECT_EQ(logits_of(*loaded, kIds).to_vector<float>(), logits_of(*random, kIds).to_vector<float>());
 }

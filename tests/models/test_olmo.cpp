@@ -8,10 +8,8 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <map>
-#include <random>
 
-#include "models/decoder_checks.h"
+#include "models/decoder_reference.h"
 #include "transformers/models/olmo/configuration_olmo.h"
 #include "transformers/models/olmo/modeling_olmo.h"
 
@@ -34,55 +32,11 @@ nlohmann::json tiny_config() {
           {"clip_qkv", 0.5}};
 }
 
-// A model folder with `config` and random weights: every tensor ~ N(0, 0.3) from `seed`.
-std::filesystem::path write_checkpoint(const std::string& name, const nlohmann::json& config, uint32_t seed) {
-  auto dir = transformers::testing::temp_dir(name);
-  io::write_json(dir / "config.json", config);
-  auto random = models::AutoModelForCausalLM::from_pretrained(dir, {.random_weights = true});
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 0.3f);
-  std::vector<std::vector<float>> data;
-  std::vector<io::TensorToWrite> tensors;
-  for (const auto& [key, t] : random->named_parameters()) {
-    std::vector<float> v(size_t(t.numel()));
-    for (float& x : v) x = normal(rng);
-    data.push_back(std::move(v));
-    tensors.push_back({key, DType::Float32, t.shape(), nullptr});
-  }
-  for (size_t i = 0; i < tensors.size(); ++i) tensors[i].data = data[i].data();
-  io::save_safetensors(dir / "model.safetensors", tensors);
-  return dir;
-}
-
-Tensor logits_of(models::CausalLM& model, const std::vector<int64_t>& ids) {
-  models::CausalLMInputs in;
-  in.input_ids = Tensor::from_vector(ids, {1, int64_t(ids.size())});
-  return model.forward(in).logits;
-}
-
 // ---- a plain double-precision OLMo (batch 1, no padding), written from v4.51's Python ----
-using Rows = std::vector<std::vector<double>>;  // [seq][features]
-
-struct Reference {
-  std::map<std::string, std::vector<double>> w;
-  int64_t hidden = 32, heads = 4, kv_heads = 2, head_dim = 8, inter = 48, vocab = 256;
+struct Reference : DecoderReference {
   double base = 500.0;
   std::optional<double> clip_qkv = 0.5;  // nullopt: negative control
 
-  const std::vector<double>& p(const std::string& key) const { return w.at(key); }
-
-  Rows linear(const Rows& x, const std::string& key, int64_t out) const {
-    const std::vector<double>& W = p(key);
-    Rows y(x.size(), std::vector<double>(size_t(out)));
-    const size_t in = x[0].size();
-    for (size_t t = 0; t < x.size(); ++t)
-      for (int64_t o = 0; o < out; ++o) {
-        double s = 0;
-        for (size_t i = 0; i < in; ++i) s += W[size_t(o) * in + i] * x[t][i];
-        y[t][size_t(o)] = s;
-      }
-    return y;
-  }
   // OlmoLayerNorm: (x - mean) / sqrt(var + 1e-5), no weight, no bias.
   static Rows layer_norm(Rows x) {
     for (auto& row : x) {
@@ -99,45 +53,6 @@ struct Reference {
         for (double& e : row) e = std::clamp(e, -*clip_qkv, *clip_qkv);
     return x;
   }
-  // Rotate-half RoPE per head at positions 0..seq-1 with inv_freq[i] = base^(-2i/head_dim).
-  Rows rope(Rows x) const {
-    const int64_t half = head_dim / 2;
-    for (size_t t = 0; t < x.size(); ++t)
-      for (size_t s = 0; s < x[t].size(); s += size_t(head_dim))
-        for (int64_t i = 0; i < half; ++i) {
-          const double angle = double(t) * std::pow(base, -2.0 * double(i) / double(head_dim));
-          const double a = x[t][s + size_t(i)], b = x[t][s + size_t(i + half)];
-          x[t][s + size_t(i)] = a * std::cos(angle) - b * std::sin(angle);
-          x[t][s + size_t(i + half)] = b * std::cos(angle) + a * std::sin(angle);
-        }
-    return x;
-  }
-  Rows attention(const Rows& q, const Rows& k, const Rows& v) const {
-    const size_t T = q.size();
-    Rows out(T, std::vector<double>(size_t(heads * head_dim), 0.0));
-    const double scale = 1.0 / std::sqrt(double(head_dim));
-    for (int64_t h = 0; h < heads; ++h) {
-      const size_t qo = size_t(h * head_dim), ko = size_t((h / (heads / kv_heads)) * head_dim);
-      for (size_t i = 0; i < T; ++i) {
-        std::vector<double> score(T, -INFINITY);
-        double top = -INFINITY;
-        for (size_t j = 0; j <= i; ++j) {
-          double s = 0;
-          for (int64_t d = 0; d < head_dim; ++d) s += q[i][qo + size_t(d)] * k[j][ko + size_t(d)];
-          top = std::max(top, score[j] = s * scale);
-        }
-        double total = 0;
-        for (double& s : score) total += (s = std::exp(s - top));
-        for (size_t j = 0; j < T; ++j)
-          for (int64_t d = 0; d < head_dim; ++d) out[i][qo + size_t(d)] += score[j] / total * v[j][ko + size_t(d)];
-      }
-    }
-    return out;
-  }
-  static void add(Rows& x, const Rows& y) {
-    for (size_t t = 0; t < x.size(); ++t)
-      for (size_t i = 0; i < x[t].size(); ++i) x[t][i] += y[t][i];
-  }
 
   std::vector<double> logits(const std::vector<int64_t>& ids) const {
     const std::vector<double>& E = p("model.embed_tokens.weight");
@@ -146,10 +61,10 @@ struct Reference {
     for (int64_t l = 0; l < 2; ++l) {
       const std::string pre = "model.layers." + std::to_string(l) + ".";
       Rows h = layer_norm(x);
-      Rows q = rope(clip(linear(h, pre + "self_attn.q_proj.weight", heads * head_dim)));
-      Rows k = rope(clip(linear(h, pre + "self_attn.k_proj.weight", kv_heads * head_dim)));
+      Rows q = rope(clip(linear(h, pre + "self_attn.q_proj.weight", heads * head_dim)), base);
+      Rows k = rope(clip(linear(h, pre + "self_attn.k_proj.weight", kv_heads * head_dim)), base);
       Rows v = clip(linear(h, pre + "self_attn.v_proj.weight", kv_heads * head_dim));
-      add(x, linear(attention(q, k, v), pre + "self_attn.o_proj.weight", hidden));
+      add(x, linear(attention(q, k, v, 1.0 / std::sqrt(double(head_dim))), pre + "self_attn.o_proj.weight", hidden));
       Rows m = layer_norm(x);
       Rows gate = linear(m, pre + "mlp.gate_proj.weight", inter), up = linear(m, pre + "mlp.up_proj.weight", inter);
       for (size_t t = 0; t < gate.size(); ++t)
@@ -162,13 +77,6 @@ struct Reference {
     return flat;
   }
 };
-
-double max_diff(const std::vector<double>& a, const std::vector<double>& b) {
-  EXPECT_EQ(a.size(), b.size());
-  double d = 0;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) d = std::max(d, std::abs(a[i] - b[i]));
-  return d;
-}
 
 const std::vector<int64_t> kIds = {1, 17, 42, 99, 3, 250, 7, 8, 61};
 
@@ -226,7 +134,7 @@ TEST(OlmoModelTest, ForwardMatchesComposedReference) {
   autograd::NoGradGuard no_grad;
   auto model = models::AutoModelForCausalLM::from_pretrained(write_checkpoint("olmo_reference", tiny_config(), 21));
   Reference ref;
-  for (const auto& [key, t] : model->named_parameters()) ref.w[key] = t.to_vector<double>();
+  ref.load(*model);
   std::vector<double> ours = logits_of(*model, kIds).to_vector<double>();
   EXPECT_LT(max_diff(ours, ref.logits(kIds)), 1e-4);
   // Clipping is active at 0.5: the unclipped reference no longer matches.
