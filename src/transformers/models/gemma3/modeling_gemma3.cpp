@@ -20,17 +20,18 @@
 // Gemma2HybridCache (Note [HybridCache roll]) is reused as it is, given Gemma3's per-layer windows.
 #include "transformers/models/gemma3/modeling_gemma3.h"
 
-#include <algorithm>
 #include <cmath>
 
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
 #include "transformers/models/gemma2/cache_gemma2.h"
+#include "transformers/models/gemma2/modeling_gemma2.h"
 
 namespace transformers::models::gemma3 {
 
 using namespace transformers::ops;
 using gemma2::Gemma2HybridCache;
+using gemma2::window_mask;
 
 Gemma3TextScaledWordEmbedding::Gemma3TextScaledWordEmbedding(const nn::WeightScope& w, int64_t num_embeddings,
                                                              int64_t embedding_dim, double embed_scale)
@@ -56,7 +57,6 @@ Gemma3Attention::Gemma3Attention(const Gemma3TextConfig& config, const nn::Weigh
       head_dim(config.head_dim),
       num_key_value_groups(config.num_attention_heads / config.num_key_value_heads),
       scaling(1.0 / std::sqrt(config.query_pre_attn_scalar)),  // not head_dim ** -0.5
-      is_sliding(config.layer_is_sliding.at(size_t(layer_idx))),
       sliding_window(config.layer_sliding_window(layer_idx)),
       q_proj(w / "q_proj", config.hidden_size, config.num_attention_heads * config.head_dim, config.attention_bias),
       k_proj(w / "k_proj", config.hidden_size, config.num_key_value_heads * config.head_dim, config.attention_bias),
@@ -64,17 +64,6 @@ Gemma3Attention::Gemma3Attention(const Gemma3TextConfig& config, const nn::Weigh
       o_proj(w / "o_proj", config.num_attention_heads * config.head_dim, config.hidden_size, config.attention_bias),
       q_norm(w / "q_norm", config.head_dim, config.rms_norm_eps, 1.0),
       k_norm(w / "k_norm", config.head_dim, config.rms_norm_eps, 1.0) {}
-
-namespace {
-// attention_mask [batch, past + seq] -> its columns for the `slots` buffer slots from `first`;
-// slots past the mask's end hold no token yet (the causal mask hides them), marked 1 here.
-Tensor window_mask(const Tensor& attention_mask, int64_t first, int64_t slots) {
-  const int64_t available = std::min(slots, attention_mask.size(1) - first);
-  Tensor mask = attention_mask.narrow(1, first, available);
-  if (available == slots) return mask;
-  return cat({mask, Tensor::ones({mask.size(0), slots - available}, mask.dtype())}, 1);
-}
-}  // namespace
 
 Tensor Gemma3Attention::forward(const Tensor& hidden_states, const std::pair<Tensor, Tensor>& position_embeddings,
                                 const Tensor& attention_mask, nn::KVCache* past_key_values) const {
@@ -100,7 +89,7 @@ Tensor Gemma3Attention::forward(const Tensor& hidden_states, const std::pair<Ten
   // A query at cache position p sees keys in (p - sliding_window, p] ...
   options.sliding_window = sliding_window;
   auto* hybrid = dynamic_cast<const Gemma2HybridCache*>(past_key_values);
-  if (is_sliding && hybrid && hybrid->window(layer_idx).buffered) {
+  if (is_sliding() && hybrid && hybrid->window(layer_idx).buffered) {
     // ... except when decoding through the hybrid cache: the keys are then its rolling buffer,
     // masked slot by slot as Hugging Face's decoder layer slices the mask.
     const Gemma2HybridCache::Window w = hybrid->window(layer_idx);
@@ -129,7 +118,7 @@ Tensor Gemma3DecoderLayer::forward(const Tensor& hidden_states, const std::pair<
   Tensor residual = hidden_states;
   Tensor h = input_layernorm(hidden_states);
   // differs from Gemma2: sliding layers rotate with the local rope base, global ones with the global
-  const auto& position_embeddings = self_attn.is_sliding ? position_embeddings_local : position_embeddings_global;
+  const auto& position_embeddings = self_attn.is_sliding() ? position_embeddings_local : position_embeddings_global;
   h = self_attn.forward(h, position_embeddings, attention_mask, past_key_values);
   h = post_attention_layernorm(h);
   h = residual + h;

@@ -33,12 +33,13 @@ struct Gemma3MLP {
 struct Gemma3Attention {
   int64_t layer_idx, head_dim, num_key_value_groups;
   double scaling;
-  bool is_sliding;
   int64_t sliding_window;  // 0: global attention
   nn::Linear q_proj, k_proj, v_proj, o_proj;
   nn::RMSNorm q_norm, k_norm;  // per head, over head_dim, (1 + w)
 
   Gemma3Attention(const Gemma3TextConfig& config, const nn::WeightScope& w, int64_t layer_idx);
+  // HF sets sliding_window exactly for the sliding layers (and the config requires it positive).
+  bool is_sliding() const { return sliding_window > 0; }
   Tensor forward(const Tensor& hidden_states, const std::pair<Tensor, Tensor>& position_embeddings,
                  const Tensor& attention_mask, nn::KVCache* past_key_values) const;
 };
