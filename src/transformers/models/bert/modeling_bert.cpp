@@ -184,9 +184,12 @@ NamedTensors with_hidden_states(NamedTensors out, const std::vector<Tensor>& hid
 // AutoModel); one without pooler weights (BertForMaskedLM saves none) gives no pooler_output
 // where HF would initialise a random pooler.
 BertModel::BertModel(BertConfig config, std::shared_ptr<nn::WeightStore> store)
-    : BertModel(config, base_scope(store),
-                /*add_pooling_layer=*/store->is_random() || base_scope(store).contains("pooler.dense.weight")) {
-  store->finish_strict(kIgnoredKeys, base_scope(store).prefix());
+    : BertModel(config, base_scope(store), Standalone{}) {}
+
+BertModel::BertModel(const BertConfig& config, const nn::WeightScope& base, Standalone)
+    : BertModel(config, base,
+                /*add_pooling_layer=*/base.store()->is_random() || base.contains("pooler.dense.weight")) {
+  base.store()->finish_strict(kIgnoredKeys, base.prefix());
 }
 
 std::unique_ptr<BertModel> BertModel::from_pretrained(const std::filesystem::path& model_dir, const LoadOptions& options) {

@@ -155,6 +155,12 @@ class BertModel : public BertPreTrainedModel {
   BertEmbeddings embeddings;
   BertEncoder encoder;
   std::optional<BertPooler> pooler;
+
+ private:
+  // The standalone constructor with base_scope(store) computed once: binds under `base`, then
+  // checks every tensor of the store within base's prefix.
+  struct Standalone {};
+  BertModel(const BertConfig& config, const nn::WeightScope& base, Standalone);
 };
 
 class BertForMaskedLM : public BertPreTrainedModel {

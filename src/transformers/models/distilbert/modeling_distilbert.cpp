@@ -131,8 +131,11 @@ NamedTensors with_hidden_states(NamedTensors out, const std::vector<Tensor>& hid
 // A checkpoint from a task head ("distilbert." keys) also loads here, its head's weights unused
 // (HF's AutoModel).
 DistilBertModel::DistilBertModel(DistilBertConfig config, std::shared_ptr<nn::WeightStore> store)
-    : DistilBertModel(config, base_scope(store)) {
-  store->finish_strict(kIgnoredKeys, base_scope(store).prefix());
+    : DistilBertModel(config, base_scope(store), Standalone{}) {}
+
+DistilBertModel::DistilBertModel(const DistilBertConfig& config, const nn::WeightScope& base, Standalone)
+    : DistilBertModel(config, base) {
+  base.store()->finish_strict(kIgnoredKeys, base.prefix());
 }
 
 std::unique_ptr<DistilBertModel> DistilBertModel::from_pretrained(const std::filesystem::path& model_dir,

@@ -96,6 +96,12 @@ class DistilBertModel : public DistilBertPreTrainedModel {
 
   Embeddings embeddings;
   Transformer transformer;
+
+ private:
+  // The standalone constructor with base_scope(store) computed once: binds under `base`, then
+  // checks every tensor of the store within base's prefix.
+  struct Standalone {};
+  DistilBertModel(const DistilBertConfig& config, const nn::WeightScope& base, Standalone);
 };
 
 class DistilBertForMaskedLM : public DistilBertPreTrainedModel {

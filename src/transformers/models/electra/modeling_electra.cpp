@@ -202,8 +202,11 @@ NamedTensors with_hidden_states(NamedTensors out, const std::vector<Tensor>& hid
 // A checkpoint from a task head ("electra." keys) also loads here, its head's weights unused
 // (HF's AutoModel).
 ElectraModel::ElectraModel(ElectraConfig config, std::shared_ptr<nn::WeightStore> store)
-    : ElectraModel(config, base_scope(store)) {
-  store->finish_strict(kIgnoredKeys, base_scope(store).prefix());
+    : ElectraModel(config, base_scope(store), Standalone{}) {}
+
+ElectraModel::ElectraModel(const ElectraConfig& config, const nn::WeightScope& base, Standalone)
+    : ElectraModel(config, base) {
+  base.store()->finish_strict(kIgnoredKeys, base.prefix());
 }
 
 std::unique_ptr<ElectraModel> ElectraModel::from_pretrained(const std::filesystem::path& model_dir,

@@ -157,6 +157,12 @@ class ElectraModel : public ElectraPreTrainedModel {
   ElectraEmbeddings embeddings;
   std::optional<nn::Linear> embeddings_project;  // only when embedding_size != hidden_size
   ElectraEncoder encoder;
+
+ private:
+  // The standalone constructor with base_scope(store) computed once: binds under `base`, then
+  // checks every tensor of the store within base's prefix.
+  struct Standalone {};
+  ElectraModel(const ElectraConfig& config, const nn::WeightScope& base, Standalone);
 };
 
 class ElectraForPreTraining : public ElectraPreTrainedModel {

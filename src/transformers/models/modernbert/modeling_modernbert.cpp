@@ -170,8 +170,11 @@ NamedTensors with_hidden_states(NamedTensors out, const std::vector<Tensor>& hid
 // A checkpoint from a task head ("model." keys) also loads here, its head's weights unused (HF's
 // AutoModel).
 ModernBertModel::ModernBertModel(ModernBertConfig config, std::shared_ptr<nn::WeightStore> store)
-    : ModernBertModel(config, base_scope(store)) {
-  store->finish_strict({}, base_scope(store).prefix());
+    : ModernBertModel(config, base_scope(store), Standalone{}) {}
+
+ModernBertModel::ModernBertModel(const ModernBertConfig& config, const nn::WeightScope& base, Standalone)
+    : ModernBertModel(config, base) {
+  base.store()->finish_strict({}, base.prefix());
 }
 
 std::unique_ptr<ModernBertModel> ModernBertModel::from_pretrained(const std::filesystem::path& model_dir,

@@ -99,6 +99,12 @@ class ModernBertModel : public ModernBertPreTrainedModel {
   ModernBertEmbeddings embeddings;
   std::vector<ModernBertEncoderLayer> layers;
   nn::LayerNorm final_norm;
+
+ private:
+  // The standalone constructor with base_scope(store) computed once: binds under `base`, then
+  // checks every tensor of the store within base's prefix.
+  struct Standalone {};
+  ModernBertModel(const ModernBertConfig& config, const nn::WeightScope& base, Standalone);
 };
 
 struct ModernBertPredictionHead {

@@ -197,9 +197,12 @@ NamedTensors with_hidden_states(NamedTensors out, const std::vector<Tensor>& hid
 // (HF's AutoModel); one without pooler weights (the heads save none) gives no pooler_output
 // where HF would initialise a random pooler.
 RobertaModel::RobertaModel(RobertaConfig config, std::shared_ptr<nn::WeightStore> store)
-    : RobertaModel(config, base_scope(store),
-                   /*add_pooling_layer=*/store->is_random() || base_scope(store).contains("pooler.dense.weight")) {
-  store->finish_strict(kIgnoredKeys, base_scope(store).prefix());
+    : RobertaModel(config, base_scope(store), Standalone{}) {}
+
+RobertaModel::RobertaModel(const RobertaConfig& config, const nn::WeightScope& base, Standalone)
+    : RobertaModel(config, base,
+                   /*add_pooling_layer=*/base.store()->is_random() || base.contains("pooler.dense.weight")) {
+  base.store()->finish_strict(kIgnoredKeys, base.prefix());
 }
 
 std::unique_ptr<RobertaModel> RobertaModel::from_pretrained(const std::filesystem::path& model_dir, const LoadOptions& options) {

@@ -154,6 +154,12 @@ class RobertaModel : public RobertaPreTrainedModel {
   RobertaEmbeddings embeddings;
   RobertaEncoder encoder;
   std::optional<RobertaPooler> pooler;
+
+ private:
+  // The standalone constructor with base_scope(store) computed once: binds under `base`, then
+  // checks every tensor of the store within base's prefix.
+  struct Standalone {};
+  RobertaModel(const RobertaConfig& config, const nn::WeightScope& base, Standalone);
 };
 
 class RobertaForMaskedLM : public RobertaPreTrainedModel {
