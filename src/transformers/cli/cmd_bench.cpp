@@ -89,9 +89,7 @@ int cmd_bench(int argc, char** argv) {
   app.add_option("--threads", threads, "threads (default: all cores)")->check(CLI::PositiveNumber);
   app.add_option("--dtype", dtype, "weight dtype: float32, float16, bfloat16");
   app.add_option("--revision", revision, "Hub revision");
-  app.add_option("--matmul-precision", matmul_precision,
-                 "float32 matmul precision as in PyTorch: highest (default) or high keep f32 products; medium "
-                 "rounds the input of bf16-weight linears to bf16 (AVX512-BF16 where the CPU has it)");
+  add_matmul_precision_option(app, matmul_precision);
   app.add_option("--repeat", repeat, "runs of prefill + decode; the best of each is reported")
       ->check(CLI::PositiveNumber);
   app.add_flag("--no-limits", no_limits, "skip measuring read bandwidth and sgemm");

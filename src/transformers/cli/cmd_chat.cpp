@@ -49,8 +49,7 @@ int cmd_chat(int argc, char** argv) {
   app.add_option("--repetition-penalty", repetition_penalty);
   app.add_option("--seed", seed);
   app.add_option("--dtype", dtype, "weight/compute dtype: float32, float16, bfloat16");
-  app.add_option("--matmul-precision", matmul_precision,
-                 "highest (default) or medium: bf16 weights multiply a bf16-rounded input, as PyTorch in bf16");
+  add_matmul_precision_option(app, matmul_precision);
   app.add_option("--revision", revision, "Hub revision");
   CLI11_PARSE(app, argc, argv);
   runtime::set_float32_matmul_precision(matmul_precision);

@@ -96,8 +96,7 @@ int cmd_run(int argc, char** argv) {
   std::vector<std::string> stop;
   app.add_option("--stop", stop, "text-generation: stop once the text ends with this string (repeatable)");
   app.add_option("--dtype", dtype, "weight/compute dtype: float32, float16, bfloat16");
-  app.add_option("--matmul-precision", matmul_precision,
-                 "highest (default) or medium: bf16 weights multiply a bf16-rounded input, as PyTorch in bf16");
+  add_matmul_precision_option(app, matmul_precision);
   app.add_option("--revision", revision, "Hub revision (branch, tag or commit)");
   CLI11_PARSE(app, argc, argv);
   runtime::set_float32_matmul_precision(matmul_precision);

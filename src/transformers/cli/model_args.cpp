@@ -1,5 +1,7 @@
 #include "transformers/cli/model_args.h"
 
+#include <CLI/CLI.hpp>
+
 #include "transformers/core/error.h"
 #include "transformers/hub/hub.h"
 #include "transformers/io/safetensors.h"
@@ -36,6 +38,13 @@ DType parse_dtype_flag(const std::string& name) {
   TFM_CHECK(d == DType::Float32 || d == DType::Float16 || d == DType::BFloat16,
             "--dtype must be float32, float16 or bfloat16, got '", name, "'");
   return d;
+}
+
+void add_matmul_precision_option(CLI::App& app, std::string& precision) {
+  app.add_option("--matmul-precision", precision,
+                 "float32 matmul precision as in PyTorch: highest (default) or high keep f32 products; "
+                 "medium lets linears over many rows (prompts, encoders) round inputs and weights to bf16 "
+                 "and multiply in bf16 with f32 sums (AVX512-BF16 where the CPU has it)");
 }
 
 }  // namespace transformers::cli

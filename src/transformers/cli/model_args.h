@@ -6,6 +6,10 @@
 #include "transformers/core/dtype.h"
 #include "transformers/models/modeling_utils.h"
 
+namespace CLI {
+class App;
+}
+
 namespace transformers::cli {
 
 // MODEL: a local folder, or a Hub id resolved through the Hugging Face cache (downloading what is
@@ -20,5 +24,9 @@ void write_tensors(const std::filesystem::path& path, const models::NamedTensors
 
 // "float32" | "float16" | "bfloat16" (and PyTorch's aliases) for --dtype.
 DType parse_dtype_flag(const std::string& name);
+
+// Adds --matmul-precision (PyTorch's torch.set_float32_matmul_precision), read into `precision`;
+// apply it with runtime::set_float32_matmul_precision after parsing (it rejects unknown names).
+void add_matmul_precision_option(CLI::App& app, std::string& precision);
 
 }  // namespace transformers::cli
