@@ -379,3 +379,38 @@ TEST(SpecialTokenFiles, BareConfigTakesTheFastClassDefaults) {
   write(dir / "config.json", R"({"model_type": "modernbert"})");
   EXPECT_EQ(AutoTokenizer::from_pretrained(dir).mask_token, std::nullopt);
 }
+
+// The special-token attributes by name: add_special_tokens sets them (an unknown name throws),
+// all_special_tokens lists them in SPECIAL_TOKENS_ATTRIBUTES order (bos, eos, unk, sep, pad, cls,
+// mask), then the additional ones, each once; save_pretrained writes each set one to both files,
+// and AutoTokenizer reads them back.
+TEST(SpecialTokenFiles, AttributesByNameRoundTripThroughSavePretrained) {
+  TFM_SKIP_WITHOUT_SHARED();
+  fs::path dir = transformers::testing::temp_dir("special_attributes");
+  const fs::path bert = transformers::testing::shared_path("fixtures/tokenizers/bert_base_uncased");
+  fs::copy_file(bert / "tokenizer.json", dir / "tokenizer.json", fs::copy_options::overwrite_existing);
+  write(dir / "tokenizer_config.json", "{}");  // no class: no defaults
+  PreTrainedTokenizer tok = AutoTokenizer::from_pretrained(dir);
+  EXPECT_TRUE(tok.all_special_tokens().empty());
+  tok.add_special_tokens({{"mask_token", {"[MASK]"}},
+                          {"eos_token", {"[SEP]"}},
+                          {"bos_token", {"[CLS]"}},
+                          {"additional_special_tokens", {"<x>", "[CLS]"}}});
+  EXPECT_EQ(tok.bos_token, "[CLS]");
+  EXPECT_EQ(tok.eos_token, "[SEP]");
+  EXPECT_EQ(tok.mask_token, "[MASK]");
+  EXPECT_EQ(tok.pad_token, std::nullopt);
+  EXPECT_EQ(tok.all_special_tokens(), (std::vector<std::string>{"[CLS]", "[SEP]", "[MASK]", "<x>"}));
+  EXPECT_THROW(tok.add_special_tokens({{"start_token", {"[UNK]"}}}), transformers::Error);
+
+  tok.save_pretrained(dir / "saved");
+  json map = json::parse(transformers::testing::read_file(dir / "saved" / "special_tokens_map.json"));
+  EXPECT_EQ(map, json::parse(R"({"bos_token": "[CLS]", "eos_token": "[SEP]", "mask_token": "[MASK]",
+                                 "additional_special_tokens": ["<x>", "[CLS]"]})"));
+  PreTrainedTokenizer back = AutoTokenizer::from_pretrained(dir / "saved");
+  EXPECT_EQ(back.bos_token, "[CLS]");
+  EXPECT_EQ(back.eos_token, "[SEP]");
+  EXPECT_EQ(back.mask_token, "[MASK]");
+  EXPECT_EQ(back.unk_token, std::nullopt);
+  EXPECT_EQ(back.additional_special_tokens, (std::vector<std::string>{"<x>", "[CLS]"}));
+}

@@ -16,7 +16,16 @@ namespace transformers::io {
 std::string read_text_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   TFM_CHECK(in.good(), "[io] cannot read ", path.string(), ": ", std::strerror(errno));
-  std::ostringstream ss;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec)) {
+    // One read of the file's size: copying through a stringstream takes twice as long on a
+    // 33 MB tokenizer.json.
+    std::string text(size_t(std::filesystem::file_size(path)), '\0');
+    in.read(text.data(), std::streamsize(text.size()));
+    TFM_CHECK(in.gcount() == std::streamsize(text.size()), "[io] error while reading ", path.string());
+    return text;
+  }
+  std::ostringstream ss;  // a pipe or other stream without a size
   ss << in.rdbuf();
   TFM_CHECK(!in.bad(), "[io] error while reading ", path.string());
   return ss.str();

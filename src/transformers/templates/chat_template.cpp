@@ -1,9 +1,8 @@
 #include "transformers/templates/chat_template.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
+#include "transformers/io/file_util.h"
 #include "transformers/templates/error.h"
 #include "transformers/templates/json_value.h"
 #include "transformers/templates/utf8.h"
@@ -12,14 +11,6 @@
 namespace transformers::templates {
 
 namespace {
-
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  TFM_CHECK(in.good(), "[templates] cannot read ", p.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // HF: continue_final_message cuts the rendering right after the final message's text, so the
 // model continues that message instead of starting a new one.
@@ -155,9 +146,9 @@ const std::string* ChatTemplateConfig::select(const std::optional<std::string>& 
 
 Value special_tokens_map(const tok::SpecialTokens& tokens) {
   Value out = Value::dict();
-  for (std::string_view key : tok::SpecialTokens::kAttributes)
+  for (const char* key : tok::SpecialTokens::kAttributes)
     if (const std::optional<std::string>& v = *tokens.attribute(key); v && !v->empty())
-      out.as_dict().set(Value(std::string(key)), Value(*v));
+      out.as_dict().set(Value(key), Value(*v));
   if (!tokens.additional_special_tokens.empty()) {
     std::vector<Value> names(tokens.additional_special_tokens.begin(), tokens.additional_special_tokens.end());
     out.as_dict().set(Value("additional_special_tokens"), Value::list(std::move(names)));
@@ -171,12 +162,12 @@ ChatTemplateConfig load_chat_template_config(const std::filesystem::path& dir) {
   ChatTemplateConfig cfg;
   Value config;
   if (fs::exists(dir / "tokenizer_config.json"))
-    config = parse_json(read_text(dir / "tokenizer_config.json"));
+    config = parse_json(io::read_text_file(dir / "tokenizer_config.json"));
   if (fs::exists(dir / "chat_template.jinja")) {
-    cfg.templates.emplace_back("default", read_text(dir / "chat_template.jinja"));
+    cfg.templates.emplace_back("default", io::read_text_file(dir / "chat_template.jinja"));
   } else if (fs::exists(dir / "chat_template.json")) {
     // Processor-style file: {"chat_template": "..."}
-    Value j = parse_json(read_text(dir / "chat_template.json"));
+    Value j = parse_json(io::read_text_file(dir / "chat_template.json"));
     if (j.is_dict() && j.as_dict().find("chat_template") && j.as_dict().find("chat_template")->is_string())
       cfg.templates.emplace_back("default", j.as_dict().find("chat_template")->as_string());
   }
@@ -200,7 +191,7 @@ ChatTemplateConfig load_chat_template_config(const std::filesystem::path& dir) {
     for (const auto& e : fs::directory_iterator(dir / "additional_chat_templates"))
       if (e.path().extension() == ".jinja") files.push_back(e.path());
     std::sort(files.begin(), files.end());
-    for (const auto& f : files) cfg.templates.emplace_back(f.stem().string(), read_text(f));
+    for (const auto& f : files) cfg.templates.emplace_back(f.stem().string(), io::read_text_file(f));
   }
   cfg.special_tokens = special_tokens_map(tok::load_special_tokens(dir));
   return cfg;

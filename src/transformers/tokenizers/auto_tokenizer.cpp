@@ -4,11 +4,11 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "transformers/core/error.h"
+#include "transformers/io/file_util.h"
 
 namespace transformers::tok {
 
@@ -31,14 +31,6 @@ std::string clean_up_tokenization(std::string s) {
 
 namespace {
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  TFM_CHECK(in, "[tokenizers] cannot open ", p.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // A special token given as a string or as an AddedToken object ({"content": ...}).
 std::optional<std::string> token_string(const nlohmann::json& j, const std::string& key, const std::string& file) {
   if (!j.contains(key) || j[key].is_null()) return std::nullopt;
@@ -51,8 +43,8 @@ std::optional<std::string> token_string(const nlohmann::json& j, const std::stri
 // One file's special tokens over `t`: each attribute the file sets (a null leaves it as it is),
 // and its additional_special_tokens in place of t's.
 void read_special_tokens(SpecialTokens& t, const nlohmann::json& j, const std::string& file) {
-  for (std::string_view key : SpecialTokens::kAttributes)
-    if (auto v = token_string(j, std::string(key), file)) *t.attribute(key) = v;
+  for (const char* key : SpecialTokens::kAttributes)
+    if (auto v = token_string(j, key, file)) *t.attribute(key) = v;
   if (j.contains("additional_special_tokens") && j["additional_special_tokens"].is_array()) {
     t.additional_special_tokens.clear();
     for (auto& v : j["additional_special_tokens"]) {
@@ -94,7 +86,8 @@ std::vector<std::pair<const char*, const char*>> fast_class_special_token_defaul
 // model_type through TOKENIZER_MAPPING_NAMES (the types whose classes have defaults above).
 std::string tokenizer_class_for_model_type(const fs::path& folder) {
   if (!fs::is_regular_file(folder / "config.json")) return "";
-  nlohmann::json config = nlohmann::json::parse(read_text(folder / "config.json"), nullptr, /*allow_exceptions=*/false);
+  nlohmann::json config =
+      nlohmann::json::parse(io::read_text_file(folder / "config.json"), nullptr, /*allow_exceptions=*/false);
   if (!config.is_object() || !config.contains("model_type") || !config["model_type"].is_string()) return "";
   static const std::map<std::string, std::string> by_type = {
       {"bert", "BertTokenizer"},         {"distilbert", "DistilBertTokenizer"},   {"electra", "ElectraTokenizer"},
@@ -127,7 +120,8 @@ struct TokenizerConfigFile {
 TokenizerConfigFile read_tokenizer_config(const fs::path& folder) {
   TFM_CHECK(fs::is_directory(folder), "[tokenizers] ", folder.string(), " is not a directory");
   TokenizerConfigFile config;
-  if (fs::exists(folder / "tokenizer_config.json")) config.text = read_text(folder / "tokenizer_config.json");
+  if (fs::exists(folder / "tokenizer_config.json"))
+    config.text = io::read_text_file(folder / "tokenizer_config.json");
   config.json = parse_object(config.text, "tokenizer_config.json");
   return config;
 }
@@ -142,7 +136,8 @@ SpecialTokens resolve_special_tokens(const fs::path& folder, const nlohmann::jso
   // 4.34 and later) is the whole story; an older one is overridden key by key by
   // special_tokens_map.json, whose additional_special_tokens join the config's.
   if (!config.contains("added_tokens_decoder") && fs::exists(folder / "special_tokens_map.json")) {
-    nlohmann::json m = parse_object(read_text(folder / "special_tokens_map.json"), "special_tokens_map.json");
+    nlohmann::json m =
+        parse_object(io::read_text_file(folder / "special_tokens_map.json"), "special_tokens_map.json");
     std::vector<std::string> additional = t.additional_special_tokens;
     read_special_tokens(t, m, "special_tokens_map.json");
     for (const std::string& token : t.additional_special_tokens)
@@ -232,7 +227,7 @@ PreTrainedTokenizer AutoTokenizer::from_pretrained(const fs::path& folder) {
           t.chat_templates[e["name"].get<std::string>()] = e["template"].get<std::string>();
     }
   } else if (fs::exists(folder / "chat_template.jinja")) {
-    t.chat_templates["default"] = read_text(folder / "chat_template.jinja");
+    t.chat_templates["default"] = io::read_text_file(folder / "chat_template.jinja");
   }
   return t;
 }
@@ -376,15 +371,9 @@ size_t PreTrainedTokenizer::add_special_tokens(const std::map<std::string, std::
   for (auto& [key, values] : tokens) {
     n += add_tokens(values, true);
     if (values.empty()) continue;
-    if (key == "bos_token") bos_token = values[0];
-    else if (key == "eos_token") eos_token = values[0];
-    else if (key == "unk_token") unk_token = values[0];
-    else if (key == "sep_token") sep_token = values[0];
-    else if (key == "pad_token") pad_token = values[0];
-    else if (key == "cls_token") cls_token = values[0];
-    else if (key == "mask_token") mask_token = values[0];
-    else if (key == "additional_special_tokens")
+    if (key == "additional_special_tokens")
       additional_special_tokens.insert(additional_special_tokens.end(), values.begin(), values.end());
+    else if (std::optional<std::string>* field = attribute(key)) *field = values[0];
     else throw Error(detail::concat("[tokenizers] add_special_tokens: unknown key '", key, "'"));
   }
   return n;
@@ -393,8 +382,8 @@ size_t PreTrainedTokenizer::add_special_tokens(const std::map<std::string, std::
 std::vector<std::string> PreTrainedTokenizer::all_special_tokens() const {
   std::vector<std::string> out;
   std::set<std::string> seen;
-  for (auto* t : {&bos_token, &eos_token, &unk_token, &sep_token, &pad_token, &cls_token, &mask_token})
-    if (*t && seen.insert(**t).second) out.push_back(**t);
+  for (const char* key : kAttributes)
+    if (const std::optional<std::string>& t = *attribute(key); t && seen.insert(*t).second) out.push_back(*t);
   for (auto& t : additional_special_tokens)
     if (seen.insert(t).second) out.push_back(t);
   return out;
@@ -418,13 +407,7 @@ void PreTrainedTokenizer::save_pretrained(const fs::path& dir) const {
       special[key] = *v;
     }
   };
-  put("bos_token", bos_token);
-  put("eos_token", eos_token);
-  put("unk_token", unk_token);
-  put("sep_token", sep_token);
-  put("pad_token", pad_token);
-  put("cls_token", cls_token);
-  put("mask_token", mask_token);
+  for (const char* key : kAttributes) put(key, *attribute(key));
   if (!additional_special_tokens.empty()) {
     config["additional_special_tokens"] = additional_special_tokens;
     special["additional_special_tokens"] = additional_special_tokens;

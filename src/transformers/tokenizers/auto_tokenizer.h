@@ -45,7 +45,7 @@ struct BatchEncoding {
 struct SpecialTokens {
   // transformers' SPECIAL_TOKENS_ATTRIBUTES in its order (all_special_tokens follows it), less
   // additional_special_tokens.
-  static constexpr std::array<std::string_view, 7> kAttributes = {
+  static constexpr std::array<const char*, 7> kAttributes = {
       "bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"};
 
   std::optional<std::string> bos_token, eos_token, unk_token, sep_token, pad_token, cls_token, mask_token;

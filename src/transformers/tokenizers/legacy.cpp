@@ -7,12 +7,12 @@
 #include "transformers/tokenizers/legacy.h"
 
 #include <algorithm>
-#include <fstream>
 #include <set>
 #include <sstream>
 #include <unordered_set>
 
 #include "transformers/core/error.h"
+#include "transformers/io/file_util.h"
 
 namespace transformers::tok {
 
@@ -21,18 +21,6 @@ namespace fs = std::filesystem;
 namespace legacy {
 
 namespace {
-
-// Attribute order of transformers' SPECIAL_TOKENS_ATTRIBUTES (all_special_tokens follows it).
-const char* const kSpecialKeys[] = {"bos_token", "eos_token", "unk_token", "sep_token",
-                                    "pad_token", "cls_token", "mask_token"};
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  TFM_CHECK(in, "[tokenizers] cannot open ", p.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 json parse_json(const std::string& text, const std::string& name) {
   try {
@@ -99,7 +87,7 @@ std::optional<std::string> Context::token(const std::string& key) const {
 
 std::vector<std::string> Context::all_special_tokens() const {
   std::vector<std::string> out;
-  for (const char* k : kSpecialKeys)
+  for (const char* k : SpecialTokens::kAttributes)
     if (auto t = token(k); t && std::find(out.begin(), out.end(), *t) == out.end()) out.push_back(*t);
   for (const json& t : additional_special_tokens)
     if (std::string c = content_of(t); std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
@@ -156,7 +144,7 @@ void AddedTokens::add_from_config(const Context& ctx) {
     }
   }
   std::vector<json> extended;
-  for (const char* k : kSpecialKeys)
+  for (const char* k : SpecialTokens::kAttributes)
     if (auto it = ctx.special.find(k); it != ctx.special.end() && !it->second.is_null()) extended.push_back(it->second);
   for (const json& t : ctx.additional_special_tokens) extended.push_back(t);
   for (json t : extended) {
@@ -228,7 +216,7 @@ int64_t required_id(const AddedTokens& added, const std::string& token, const ch
 json convert_bert(Context& ctx) {
   json vocab = json::object();
   int64_t index = 0;
-  for (std::string& line : text_lines(read_text(ctx.folder / "vocab.txt"))) vocab[line] = index++;
+  for (std::string& line : text_lines(io::read_text_file(ctx.folder / "vocab.txt"))) vocab[line] = index++;
   ctx.default_token("unk_token", "[UNK]");
   ctx.default_token("sep_token", "[SEP]");
   ctx.default_token("pad_token", "[PAD]");
@@ -260,13 +248,13 @@ json convert_bert(Context& ctx) {
 
 // GPT2Converter and RobertaConverter: byte-level BPE over vocab.json + merges.txt.
 json convert_byte_level_bpe(Context& ctx, bool roberta) {
-  json vocab = parse_json(read_text(ctx.folder / "vocab.json"), "vocab.json");
+  json vocab = parse_json(io::read_text_file(ctx.folder / "vocab.json"), "vocab.json");
   TFM_CHECK(vocab.is_object(), "[tokenizers] vocab.json: expected an object of token → id");
   for (auto& [k, v] : vocab.items())
     TFM_CHECK(v.is_number_integer(), "[tokenizers] vocab.json: ['", k, "']: expected an integer id");
   // The slow tokenizers drop the first line (the "#version" header) and the last piece after the
   // final newline, then split each line on whitespace; a repeated pair keeps its first position.
-  std::string text = read_text(ctx.folder / "merges.txt");
+  std::string text = io::read_text_file(ctx.folder / "merges.txt");
   std::vector<std::string> lines;
   for (size_t start = 0;;) {
     size_t nl = text.find('\n', start);
@@ -357,7 +345,7 @@ LegacyConversion convert_legacy_tokenizer(const fs::path& folder, const std::str
   // added_tokens_decoder, its additional_special_tokens joining the config's (transformers'
   // _from_pretrained; AutoTokenizer::from_pretrained applies the same rule).
   auto take = [&](const json& j) {
-    for (const char* k : kSpecialKeys)
+    for (const char* k : SpecialTokens::kAttributes)
       if (j.contains(k)) ctx.special[k] = j[k];
     if (j.contains("additional_special_tokens") && j["additional_special_tokens"].is_array())
       for (const json& token : j["additional_special_tokens"])
@@ -367,7 +355,7 @@ LegacyConversion convert_legacy_tokenizer(const fs::path& folder, const std::str
   };
   take(ctx.config);
   if (!ctx.config.contains("added_tokens_decoder") && fs::exists(folder / "special_tokens_map.json"))
-    take(parse_json(read_text(folder / "special_tokens_map.json"), "special_tokens_map.json"));
+    take(parse_json(io::read_text_file(folder / "special_tokens_map.json"), "special_tokens_map.json"));
 
   std::optional<fs::path> spm;
   for (const char* f : kSentencePieceFiles)
@@ -402,7 +390,7 @@ LegacyConversion convert_legacy_tokenizer(const fs::path& folder, const std::str
   LegacyConversion out;
   out.tokenizer_json = tj.dump();
   out.tokenizer_class = ctx.tokenizer_class;
-  for (const char* key : kSpecialKeys)
+  for (const char* key : SpecialTokens::kAttributes)
     if (auto t = ctx.token(key)) out.special_tokens[key] = *t;
   for (const json& t : ctx.additional_special_tokens) out.additional_special_tokens.push_back(content_of(t));
   out.clean_up_tokenization_spaces = ctx.clean_up_default;

@@ -9,13 +9,12 @@
 #include <algorithm>
 #include <cstring>
 #include <unordered_map>
-#include <fstream>
-#include <sstream>
 
 #include <sentencepiece_processor.h>
 #include <utf8proc.h>
 
 #include "transformers/core/error.h"
+#include "transformers/io/file_util.h"
 #include "transformers/tokenizers/legacy.h"
 #include "transformers/tokenizers/unicode.h"
 
@@ -140,11 +139,7 @@ SpmModel read_proto(std::string_view data, const std::string& name) {
 // Loads the model through libsentencepiece (which rejects a malformed file with its own
 // message) and takes pieces and scores from it; the remaining fields from the proto.
 SpmModel load_model(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  TFM_CHECK(in, "[tokenizers] cannot open ", file.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string data = ss.str();
+  std::string data = io::read_text_file(file);
   sentencepiece::SentencePieceProcessor sp;
   auto status = sp.LoadFromSerializedProto(data);
   TFM_CHECK(status.ok(), "[tokenizers] ", file.filename().string(), ": not a sentencepiece model (",

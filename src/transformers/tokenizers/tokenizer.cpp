@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "transformers/core/error.h"
+#include "transformers/io/file_util.h"
 #include "transformers/tokenizers/added_vocabulary.h"
 #include "transformers/tokenizers/components.h"
 #include "transformers/tokenizers/json.h"
@@ -43,11 +43,7 @@ Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 Tokenizer::~Tokenizer() = default;
 
 Tokenizer Tokenizer::from_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  TFM_CHECK(in, "[tokenizers] cannot open ", path.string());
-  std::string text(static_cast<size_t>(std::filesystem::file_size(path)), '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  return from_owned_json(std::move(text), path.filename().string());
+  return from_owned_json(io::read_text_file(path), path.filename().string());
 }
 
 namespace {
