@@ -2,6 +2,9 @@
 // the real llama2.c checkpoint stories260K.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <functional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -60,6 +63,128 @@ int check_generate_cases(const std::string& case_name) {
     ++ran;
   }
   return ran;
+}
+
+// Token t reads "[t]", so the stop string "[t]" matches where token t ends a sequence and
+// "[s][t]" where s, t are its last two tokens.
+std::string bracket_decode(const std::vector<int64_t>& ids) {
+  std::string text;
+  for (int64_t t : ids) text += "[" + std::to_string(t) + "]";
+  return text;
+}
+
+// log_softmax of the next-token logits after `seq`, from one uncached forward pass.
+std::vector<double> next_log_probs(models::CausalLM& model, const std::vector<int64_t>& seq) {
+  autograd::NoGradGuard no_grad;
+  models::CausalLMInputs in;
+  in.input_ids = Tensor::from_vector(seq, {1, int64_t(seq.size())});
+  Tensor logp = ops::log_softmax(model.forward(in).logits.select(0, 0).select(0, int64_t(seq.size()) - 1), -1);
+  std::vector<float> f = logp.to_vector<float>();
+  return std::vector<double>(f.begin(), f.end());
+}
+
+std::vector<int64_t> appended(std::vector<int64_t> seq, int64_t token) {
+  seq.push_back(token);
+  return seq;
+}
+
+// Hugging Face 4.51's beam search rule (_beam_search: candidates, stopping criteria, running beams,
+// finished slots, the batch-wide stopping test), written plainly for greedy beams over prompts of
+// one length: uncached forward passes, double arithmetic, explicit sorting. The oracle for cases
+// too long to derive by hand.
+struct ReferenceBeamSearch {
+  int64_t num_beams = 2, max_new_tokens = 4, num_return_sequences = 1;
+  double length_penalty = 1.0;
+  bool early_stopping = false;
+  std::set<int64_t> eos;
+  std::vector<std::string> stop_strings;  // matched on bracket_decode text, ending in the last token
+  int64_t fill = -1;
+
+  bool stops(const std::vector<int64_t>& seq, int64_t max_length) const {
+    if (int64_t(seq.size()) >= max_length || eos.count(seq.back())) return true;
+    const std::string text = bracket_decode(seq);
+    const size_t before = text.size() - bracket_decode({seq.back()}).size();
+    for (const std::string& s : stop_strings)
+      for (size_t pos = text.find(s); pos != std::string::npos; pos = text.find(s, pos + 1))
+        if (pos + s.size() > before) return true;
+    return false;
+  }
+
+  generation::GenerateOutput run(models::CausalLM& model, const std::vector<std::vector<int64_t>>& prompts) const {
+    struct Hyp {
+      std::vector<int64_t> seq;
+      double score;
+    };
+    const int64_t K = num_beams, prompt_len = int64_t(prompts[0].size()), max_length = prompt_len + max_new_tokens;
+    const int64_t keep = std::max<int64_t>(2, 1 + int64_t(eos.size())) * K;
+    const auto by_score = [](const Hyp& a, const Hyp& b) { return a.score > b.score; };
+    std::vector<std::vector<Hyp>> running, finished(prompts.size());
+    for (const auto& p : prompts) running.push_back({Hyp{p, 0.0}});  // the other beams start at -1e9
+    for (int64_t cur_len = prompt_len;; ++cur_len) {
+      bool all_stop = true, improvement = false, all_full = true;
+      for (size_t b = 0; b < prompts.size(); ++b) {
+        std::vector<Hyp> cands;
+        for (const Hyp& h : running[b]) {
+          std::vector<double> lp = next_log_probs(model, h.seq);
+          for (size_t t = 0; t < lp.size(); ++t) cands.push_back({appended(h.seq, int64_t(t)), h.score + lp[t]});
+        }
+        std::stable_sort(cands.begin(), cands.end(), by_score);
+        cands.resize(size_t(keep));
+        const bool full = int64_t(finished[b].size()) == K && early_stopping;
+        std::vector<Hyp> next;
+        bool row_stops = true;
+        for (int64_t i = 0; i < keep; ++i) {
+          const bool stop = stops(cands[size_t(i)].seq, max_length);
+          row_stops = row_stops && stop;
+          if (!stop && int64_t(next.size()) < K) next.push_back(cands[size_t(i)]);
+          if (stop && i < K && !full)
+            finished[b].push_back(
+                {cands[size_t(i)].seq,
+                 cands[size_t(i)].score / std::pow(double(cur_len + 1 - prompt_len), length_penalty)});
+        }
+        std::stable_sort(finished[b].begin(), finished[b].end(), by_score);
+        if (int64_t(finished[b].size()) > K) finished[b].resize(size_t(K));
+        all_stop = all_stop && row_stops;
+        // (HF then runs on with stopped candidates scored -1e9; the cases here avoid that.)
+        EXPECT_TRUE(int64_t(next.size()) == K || row_stops) << "reference: fewer than num_beams clean candidates";
+        running[b] = next;
+        const double best_len = double(cur_len + 1 - prompt_len);
+        const bool slots_full = int64_t(finished[b].size()) == K;
+        all_full = all_full && slots_full;
+        if (int64_t(next.size()) < K) continue;  // only when every candidate stops (max_length)
+        improvement = improvement || !slots_full ||
+                      next[0].score / std::pow(best_len, length_penalty) > finished[b].back().score;
+      }
+      if (all_stop || !improvement || (all_full && early_stopping)) break;
+    }
+    generation::GenerateOutput out;
+    size_t longest = 0;
+    for (const auto& row : finished)
+      for (int64_t i = 0; i < num_return_sequences; ++i) {
+        out.sequences.push_back(row.at(size_t(i)).seq);
+        out.sequences_scores.push_back(row.at(size_t(i)).score);
+        longest = std::max(longest, row[size_t(i)].seq.size());
+      }
+    for (auto& seq : out.sequences) seq.resize(longest, fill);
+    return out;
+  }
+};
+
+void expect_same_beams(const generation::GenerateOutput& got, const generation::GenerateOutput& want,
+                       const std::string& what) {
+  EXPECT_EQ(got.sequences, want.sequences) << what;
+  ASSERT_EQ(got.sequences_scores.size(), want.sequences_scores.size()) << what;
+  for (size_t i = 0; i < want.sequences_scores.size(); ++i)
+    EXPECT_NEAR(got.sequences_scores[i], want.sequences_scores[i], 1e-4) << what << ", sequence " << i;
+}
+
+// The first `n` tokens by log-probability, best first.
+std::vector<int64_t> best_tokens(const std::vector<double>& lp, size_t n) {
+  std::vector<int64_t> order(lp.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = int64_t(i);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return lp[size_t(a)] > lp[size_t(b)]; });
+  order.resize(n);
+  return order;
 }
 
 }  // namespace
@@ -231,4 +356,216 @@ TEST(GenerateTest, AttentionMaskIsInferredFromPadding) {
     return;
   }
   FAIL() << "no greedy_batch_left_padded case";
+}
+
+// ---------------------------------------------------------------- stop strings with beams
+
+TEST(BeamStopStringsTest, AStopStringFinishesTheBeamThatMakesIt) {
+  TFM_SKIP_WITHOUT_SHARED();
+  auto model = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama"));
+  const std::vector<int64_t> prompt{1, 159, 216, 93, 113};
+  Tensor ids = Tensor::from_vector(prompt, {1, int64_t(prompt.size())});
+  generation::GenerationConfig config;  // no eos token: HF fills a short row with -1
+  config.num_beams = 2;
+  config.num_return_sequences = 2;
+  config.max_new_tokens = 2;
+  generation::GenerateHooks hooks;
+  hooks.decode = bracket_decode;
+
+  // By hand (length_penalty 1). Step 1: the candidates are the 4 best first tokens a0..a3. With the
+  // stop string "[a0]", a0 (among the first num_beams candidates) finishes with score lp(a0) / 1
+  // and a1, a2 run on (without it, a0 and a1 would).
+  const std::vector<double> lp0 = next_log_probs(*model, prompt);
+  const std::vector<int64_t> a = best_tokens(lp0, 4);
+  // Step 2 reaches max_length, so every candidate stops: the two best continuations of a1 and a2
+  // finish with score (sum of log-probabilities) / 2; the best two finished sequences are returned.
+  struct Hyp {
+    std::vector<int64_t> seq;
+    double score;
+  };
+  std::vector<Hyp> step2;
+  for (int64_t beam : {a[1], a[2]}) {
+    const std::vector<int64_t> seq = appended(prompt, beam);
+    const std::vector<double> lp = next_log_probs(*model, seq);
+    for (size_t t = 0; t < lp.size(); ++t) step2.push_back({appended(seq, int64_t(t)), lp0[size_t(beam)] + lp[t]});
+  }
+  const auto by_score = [](const Hyp& x, const Hyp& y) { return x.score > y.score; };
+  std::stable_sort(step2.begin(), step2.end(), by_score);
+  std::vector<Hyp> finished{{appended(prompt, a[0]), lp0[size_t(a[0])]},
+                            {step2[0].seq, step2[0].score / 2},
+                            {step2[1].seq, step2[1].score / 2}};
+  std::stable_sort(finished.begin(), finished.end(), by_score);
+  generation::GenerateOutput want;
+  for (size_t i = 0; i < 2; ++i) {
+    want.sequences.push_back(finished[i].seq);
+    want.sequences.back().resize(prompt.size() + 2, -1);
+    want.sequences_scores.push_back(finished[i].score);
+  }
+
+  config.stop_strings = {"[" + std::to_string(a[0]) + "]"};
+  expect_same_beams(generation::generate(*model, ids, Tensor(), config, hooks), want, "stop string [a0]");
+  // A stop string may begin in the prompt (HF's criterion reads the whole sequence): "[113][a0]"
+  // also ends in a0.
+  config.stop_strings = {"[113][" + std::to_string(a[0]) + "]"};
+  expect_same_beams(generation::generate(*model, ids, Tensor(), config, hooks), want, "stop string [113][a0]");
+  // The same search without the stop string keeps a0 running.
+  config.stop_strings.clear();
+  EXPECT_NE(generation::generate(*model, ids, Tensor(), config, hooks).sequences, want.sequences);
+}
+
+TEST(BeamStopStringsTest, StopStringsAndEosMatchTheReferenceBeamSearch) {
+  TFM_SKIP_WITHOUT_SHARED();
+  auto model = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama"));
+  const std::vector<int64_t> prompt{1, 159, 216, 93, 113};
+  Tensor ids = Tensor::from_vector(prompt, {1, int64_t(prompt.size())});
+  // Stop strings on the likeliest second tokens, so that beams stop at different lengths; one
+  // spans two tokens.
+  const std::vector<double> lp0 = next_log_probs(*model, prompt);
+  const std::vector<int64_t> a = best_tokens(lp0, 3);
+  const std::vector<int64_t> b = best_tokens(next_log_probs(*model, appended(prompt, a[0])), 2);
+  const std::vector<int64_t> c = best_tokens(next_log_probs(*model, appended(prompt, a[1])), 1);
+  ReferenceBeamSearch ref;
+  ref.num_beams = 3;
+  ref.num_return_sequences = 3;
+  ref.max_new_tokens = 6;
+  ref.stop_strings = {"[" + std::to_string(b[1]) + "]", "[" + std::to_string(a[1]) + "][" + std::to_string(c[0]) + "]"};
+  ref.eos = {a[2]};
+  ref.fill = 7;  // the pad token (nonzero pads; a pad id of 0 would fill with eos)
+  generation::GenerationConfig config;
+  config.num_beams = ref.num_beams;
+  config.num_return_sequences = ref.num_return_sequences;
+  config.max_new_tokens = ref.max_new_tokens;
+  config.stop_strings = ref.stop_strings;
+  config.eos_token_id = {a[2]};
+  config.pad_token_id = 7;
+  generation::GenerateHooks hooks;
+  hooks.decode = bracket_decode;
+  for (double length_penalty : {1.0, 0.0, -1.0}) {
+    ref.length_penalty = config.length_penalty = length_penalty;
+    for (bool early : {false, true}) {
+      ref.early_stopping = config.early_stopping = early;
+      const std::string what =
+          "length_penalty " + std::to_string(length_penalty) + ", early_stopping " + (early ? "true" : "false");
+      generation::GenerateOutput want = ref.run(*model, {prompt});
+      expect_same_beams(generation::generate(*model, ids, Tensor(), config, hooks), want, what);
+      config.use_cache = false;
+      expect_same_beams(generation::generate(*model, ids, Tensor(), config, hooks), want, what + ", no cache");
+      config.use_cache = true;
+    }
+  }
+}
+
+TEST(BeamStopStringsTest, BatchedRowsFollowHuggingFaceBatchWideStoppingTest) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // 4.51 decides whether to go on over the whole batch: a row that cannot improve keeps running
+  // while the other can, and still takes better finished sequences.
+  auto model = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama"));
+  const std::vector<std::vector<int64_t>> prompts{{1, 159, 216, 93, 113}, {1, 40, 77, 12, 200}};
+  ReferenceBeamSearch ref;
+  ref.num_beams = 2;
+  ref.num_return_sequences = 2;
+  ref.max_new_tokens = 6;
+  ref.eos = {best_tokens(next_log_probs(*model, prompts[0]), 2)[1]};
+  ref.stop_strings = {"[" + std::to_string(best_tokens(next_log_probs(*model, prompts[1]), 1)[0]) + "]"};
+  ref.fill = ref.eos.count(0) ? 0 : *ref.eos.begin();  // pad id 0 reads as false in HF: eos fills
+  generation::GenerationConfig config;
+  config.num_beams = ref.num_beams;
+  config.num_return_sequences = ref.num_return_sequences;
+  config.max_new_tokens = ref.max_new_tokens;
+  config.eos_token_id = {*ref.eos.begin()};
+  config.pad_token_id = 0;
+  config.stop_strings = ref.stop_strings;
+  generation::GenerateHooks hooks;
+  hooks.decode = bracket_decode;
+  std::vector<int64_t> flat;
+  for (const auto& p : prompts) flat.insert(flat.end(), p.begin(), p.end());
+  Tensor ids = Tensor::from_vector(flat, {2, 5});
+  expect_same_beams(generation::generate(*model, ids, Tensor(), config, hooks), ref.run(*model, prompts), "batch of 2");
+  // The case exercises the batch-wide test: alone, the second prompt stops after one token.
+  generation::GenerateOutput batched = generation::generate(*model, ids, Tensor(), config, hooks);
+  generation::GenerateOutput alone =
+      generation::generate(*model, Tensor::from_vector(prompts[1], {1, 5}), Tensor(), config, hooks);
+  EXPECT_EQ(alone.sequences[0].size(), 6u);
+  EXPECT_NE(std::vector<int64_t>(batched.sequences[3].begin(), batched.sequences[3].begin() + 6),
+            std::vector<int64_t>(alone.sequences[1].begin(), alone.sequences[1].begin() + 6));
+}
+
+TEST(BeamStopStringsTest, BeamSamplingStopsBeamsWhereTheirTextEnds) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // Sampled beams cannot be derived by hand; what they return must still obey the rule: a sequence
+  // shorter than max_length ends at its first stop-string hit, and each score is its new tokens'
+  // log-probability (length_penalty 0).
+  auto model = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama"));
+  const std::vector<int64_t> prompt{1, 159, 216, 93, 113};
+  Tensor ids = Tensor::from_vector(prompt, {1, int64_t(prompt.size())});
+  generation::GenerationConfig config;
+  config.do_sample = true;
+  config.num_beams = 3;
+  config.num_return_sequences = 3;
+  config.max_new_tokens = 6;
+  config.length_penalty = 0.0;  // scores are plain sums: short finished beams can win
+  config.pad_token_id = 5;
+  config.eos_token_id = {2};
+  ReferenceBeamSearch rule;  // for its stop-string test
+  // The first token's likeliest choice runs on; the next three stop.
+  const std::vector<int64_t> first = best_tokens(next_log_probs(*model, prompt), 4);
+  for (int64_t t : std::vector<int64_t>(first.begin() + 1, first.end())) {
+    config.stop_strings.push_back("[" + std::to_string(t) + "]");
+    rule.stop_strings.push_back(config.stop_strings.back());
+  }
+  rule.eos = {2};
+  generation::GenerateHooks hooks;
+  hooks.decode = bracket_decode;
+  int shorter = 0;
+  for (uint64_t seed = 0; seed < 4; ++seed) {
+    config.seed = seed;
+    generation::GenerateOutput out = generation::generate(*model, ids, Tensor(), config, hooks);
+    ASSERT_EQ(out.sequences.size(), 3u);
+    for (size_t i = 0; i < out.sequences.size(); ++i) {
+      std::vector<int64_t> seq = out.sequences[i];
+      while (seq.size() > prompt.size() && seq.back() == 5) seq.pop_back();  // the fill
+      const int64_t n = int64_t(seq.size() - prompt.size());
+      ASSERT_GE(n, 1);
+      for (int64_t k = 1; k < n; ++k)
+        EXPECT_FALSE(rule.stops(std::vector<int64_t>(seq.begin(), seq.begin() + int64_t(prompt.size()) + k), 1 << 30))
+            << "seed " << seed << ": sequence " << i << " runs past a stop at token " << k;
+      if (n < 6) {
+        ++shorter;
+        EXPECT_TRUE(rule.stops(seq, 1 << 30)) << "seed " << seed << ": sequence " << i << " ends without a stop";
+      }
+      double sum = 0;
+      for (size_t t = prompt.size(); t < seq.size(); ++t)
+        sum += next_log_probs(*model, std::vector<int64_t>(seq.begin(), seq.begin() + int64_t(t)))[size_t(seq[t])];
+      EXPECT_NEAR(out.sequences_scores[i], sum, 1e-4) << "seed " << seed << ", sequence " << i;
+    }
+  }
+  EXPECT_GT(shorter, 0) << "no sampled beam hit a stop string; the case tests nothing";
+}
+
+TEST(StopStringsTest, AStopStringMayEndInsideTheLastToken) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // HF's StopStringCriteria: the last token may run past the end of the stop string.
+  auto model = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama"));
+  const std::vector<int64_t> prompt{1, 159, 216, 93, 113};
+  Tensor ids = Tensor::from_vector(prompt, {1, int64_t(prompt.size())});
+  generation::GenerationConfig config;
+  config.max_new_tokens = 8;
+  generation::GenerateHooks hooks;
+  hooks.decode = bracket_decode;
+  const std::vector<int64_t> greedy = generation::generate(*model, ids, Tensor(), config, hooks).sequences[0];
+  ASSERT_EQ(greedy.size(), prompt.size() + 8);
+  // "[g1][d": g1 whole, then the first character of g2's text ("[") and its first digit.
+  const int64_t g1 = greedy[prompt.size() + 1], g2 = greedy[prompt.size() + 2];
+  const std::string stop = "[" + std::to_string(g1) + "][" + std::to_string(g2).substr(0, 1);
+  // Where the rule says the text first stops (the oracle's own search over the decoded text).
+  ReferenceBeamSearch rule;
+  rule.stop_strings = {stop};
+  size_t end = prompt.size() + 1;
+  while (end < greedy.size() &&
+         !rule.stops(std::vector<int64_t>(greedy.begin(), greedy.begin() + int64_t(end)), 1 << 30))
+    ++end;
+  ASSERT_LE(end, prompt.size() + 3);  // at g2 at the latest
+  config.stop_strings = {stop};
+  EXPECT_EQ(generation::generate(*model, ids, Tensor(), config, hooks).sequences[0],
+            std::vector<int64_t>(greedy.begin(), greedy.begin() + int64_t(end)));
 }

@@ -84,17 +84,25 @@ void log_softmax_inplace(std::vector<float>& v) {
   for (float& x : v) x = x - m - ls;
 }
 
-// True when the row's generated text now ends with one of config.stop_strings.
-bool hits_stop_string(const GenerationConfig& c, const TokenDecoder& decode, const std::vector<int64_t>& row,
-                      int64_t prompt_len) {
-  if (c.stop_strings.empty()) return false;
+// Hugging Face's StopStringCriteria, per row: a stop string counts when it ends inside the row's
+// last token. That token may run past the string ("ing!" stops "ing"), and the string may begin in
+// earlier tokens, the prompt included; a string wholly inside earlier tokens does not count (it
+// stopped the row when it appeared).
+bool hits_stop_string(const GenerationConfig& c, const TokenDecoder& decode, const std::vector<int64_t>& row) {
+  if (c.stop_strings.empty() || row.empty()) return false;
   size_t longest = 0;
   for (const std::string& s : c.stop_strings) longest = std::max(longest, s.size());
   // Every token decodes to at least one byte (special tokens aside): this many cover the longest.
-  const int64_t from = std::max<int64_t>(prompt_len, int64_t(row.size()) - int64_t(longest) - 8);
-  const std::string text = decode(std::vector<int64_t>(row.begin() + from, row.end()));
-  for (const std::string& s : c.stop_strings)
-    if (text.size() >= s.size() && text.compare(text.size() - s.size(), s.size(), s) == 0) return true;
+  const int64_t from = std::max<int64_t>(0, int64_t(row.size()) - int64_t(longest) - 8);
+  std::vector<int64_t> tail(row.begin() + from, row.end());
+  const std::string text = decode(tail);
+  tail.pop_back();
+  const size_t before = decode(tail).size();  // text up to the last token
+  for (const std::string& s : c.stop_strings) {
+    // An occurrence at `pos` ends inside the last token when pos + size > before.
+    const size_t first = before + 1 > s.size() ? before + 1 - s.size() : 0;
+    if (text.find(s, first) != std::string::npos) return true;
+  }
   return false;
 }
 
@@ -138,16 +146,15 @@ Prompt prepare(const models::CausalLM& model, const Tensor& input_ids, const Ten
 }
 
 GenerateOutput greedy_or_sample(models::CausalLM& model, Prompt p, const GenerationConfig& c,
-                                const GenerateHooks& hooks) {
+                                const GenerateHooks& hooks, nn::KVCache* cache) {
   const size_t batch = p.ids.size();
   const int64_t prompt_len = int64_t(p.ids[0].size());
-  std::unique_ptr<nn::KVCache> cache = c.use_cache ? model.make_cache() : nullptr;
   std::vector<bool> unfinished(batch, true);
   Generator gen(c.seed.value_or(0));
   const LogitsProcessorList processors = make_logits_processors(c, prompt_len, p.max_length);
   const LogitsProcessorList warpers = make_logits_warpers(c);
   while (int64_t(p.ids[0].size()) < p.max_length) {
-    std::vector<std::vector<float>> logits = next_token_logits(model, cache.get(), p.ids, p.mask);
+    std::vector<std::vector<float>> logits = next_token_logits(model, cache, p.ids, p.mask);
     std::vector<int64_t> next(batch);
     for (size_t b = 0; b < batch; ++b) {
       processors(p.ids[b], logits[b]);
@@ -165,7 +172,7 @@ GenerateOutput greedy_or_sample(models::CausalLM& model, Prompt p, const Generat
     if (hooks.on_tokens) hooks.on_tokens(next);
     bool any = false;
     for (size_t b = 0; b < batch; ++b) {
-      if (unfinished[b] && (is_eos(c, next[b]) || hits_stop_string(c, hooks.decode, p.ids[b], prompt_len)))
+      if (unfinished[b] && (is_eos(c, next[b]) || hits_stop_string(c, hooks.decode, p.ids[b])))
         unfinished[b] = false;
       any = any || unfinished[b];
     }
@@ -174,171 +181,194 @@ GenerateOutput greedy_or_sample(models::CausalLM& model, Prompt p, const Generat
   return {p.ids, {}};
 }
 
-// BeamHypotheses: the num_beams best finished hypotheses of one batch row.
-struct BeamHypotheses {
-  int64_t num_beams;
-  double length_penalty;
-  bool early_stopping;
-  std::vector<std::pair<double, std::vector<int64_t>>> beams;
-  double worst_score = 1e9;
+// ---------------------------------------------------------------- beam search
 
-  void add(std::vector<int64_t> hyp, double sum_logprobs, int64_t generated_len) {
-    const double score = sum_logprobs / std::pow(double(generated_len), length_penalty);
-    if (int64_t(beams.size()) < num_beams || score > worst_score) {
-      beams.emplace_back(score, std::move(hyp));
-      if (int64_t(beams.size()) > num_beams) {
-        auto worst = std::min_element(beams.begin(), beams.end(),
-                                      [](const auto& a, const auto& b) { return a.first < b.first; });
-        beams.erase(worst);
-        worst_score = std::min_element(beams.begin(), beams.end(), [](const auto& a, const auto& b) {
-                        return a.first < b.first;
-                      })->first;
-      } else {
-        worst_score = std::min(score, worst_score);
-      }
-    }
-  }
+// Note [Beam search as in Hugging Face 4.51]: transformers 4.51's _beam_search (the vectorized
+// loop of 4.50) keeps, per batch row, num_beams running beams and num_beams finished slots. Each
+// step, for each row:
+//  1. the keep = max(2, 1 + number of eos tokens) * num_beams best continuations of all its beams
+//     by accumulated log-probability (beam sampling: drawn without replacement from the softmax of
+//     those scores, in the order drawn; _get_top_k_continuations);
+//  2. each candidate is checked against the stopping criteria: max_length, eos and stop_strings.
+//     A stop-string hit is handled exactly like eos; the finished sequence keeps its last token;
+//  3. the next running beams are the num_beams best candidates after 1e9 is subtracted from those
+//     that hit a criterion (_get_running_beams_for_next_iteration): when fewer than num_beams
+//     candidates run on cleanly, stopped ones fill the beams with scores near -1e9;
+//  4. the candidates among the first num_beams that hit a criterion are offered to the finished
+//     slots with score / (new tokens, the stopping one included) ** length_penalty; every other
+//     candidate is offered 1e9 lower, and 1e9 more is taken off all of them once every slot holds
+//     a finished sequence and early_stopping is true; the slots keep the num_beams best of old and
+//     offered (_update_finished_beams).
+// The loop goes on while (a) some row can still improve: its best running score divided by
+// (cur_len - prompt) ** length_penalty beats its worst finished score (a row with an empty slot
+// always can); (b) early_stopping is not true or some row has an empty slot; (c) some candidate of
+// some row did not stop (max_length stops them all). 4.51 decides (a) over the whole batch, so a
+// row that cannot improve keeps running, and taking better finished sequences, while another row
+// can (later versions decide per row, transformers PR #38778); followed here as 4.51 does it.
+// Scores are float32, and the -1e9 offsets are added in float32, as HF computes them.
 
-  bool is_done(double best_sum_logprobs, int64_t generated_len) const {
-    if (int64_t(beams.size()) < num_beams) return false;
-    if (early_stopping) return true;
-    const double highest = best_sum_logprobs / std::pow(double(generated_len), length_penalty);
-    return worst_score >= highest;
-  }
+constexpr float kStopped = -1.0e9f;  // HF's offset for candidates taken out of a selection
+
+// The first k indices of `values` by decreasing value; ties keep the lower index first.
+std::vector<int64_t> top_indices(const float* values, int64_t n, int64_t k) {
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  k = std::min(k, n);
+  std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int64_t x, int64_t y) {
+    return values[x] > values[y] || (values[x] == values[y] && x < y);
+  });
+  order.resize(static_cast<size_t>(k));
+  return order;
+}
+
+struct BeamCandidate {
+  std::vector<int64_t> ids;  // the extended sequence
+  int64_t source;            // the running row (batch * num_beams + beam) it extends
+  float score;               // accumulated log-probability
+  bool stops;                // hits a stopping criterion
 };
 
-GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationConfig& c) {
+struct FinishedSlot {
+  std::vector<int64_t> ids;  // prompt + new tokens
+  float score = kStopped;
+  bool finished = false;
+};
+
+GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationConfig& c, const GenerateHooks& hooks,
+                           nn::KVCache* cache) {
   const int64_t batch = int64_t(p.ids.size()), K = c.num_beams;
   const int64_t prompt_len = int64_t(p.ids[0].size());
-  // Expand each row to K beams: [batch * K, len]
-  Rows ids, mask;
+  Rows running, mask;  // [batch * K]
+  std::vector<float> running_scores(static_cast<size_t>(batch * K), 0.0f);
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t k = 0; k < K; ++k) {
-      ids.push_back(p.ids[b]);
+      running.push_back(p.ids[b]);
       mask.push_back(p.mask[b]);
+      if (k > 0) running_scores[size_t(b * K + k)] = kStopped;  // only beam 0 proposes the first token
     }
-  std::vector<float> beam_scores(static_cast<size_t>(batch * K), 0.0f);
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t k = 1; k < K; ++k) beam_scores[b * K + k] = -1e9f;
-  std::vector<BeamHypotheses> hyps(static_cast<size_t>(batch), BeamHypotheses{K, c.length_penalty, c.early_stopping, {}});
-  std::vector<bool> done(static_cast<size_t>(batch), false);
-  std::unique_ptr<nn::KVCache> cache = c.use_cache ? model.make_cache() : nullptr;
-  const int64_t n_eos = int64_t(c.eos_token_id.size());
-  const int64_t keep = std::max<int64_t>(2, 1 + n_eos) * K;
+  std::vector<std::vector<FinishedSlot>> slots(static_cast<size_t>(batch));
+  for (int64_t b = 0; b < batch; ++b) slots[size_t(b)].assign(size_t(K), FinishedSlot{p.ids[b], kStopped, false});
+  const int64_t keep = std::max<int64_t>(2, 1 + int64_t(c.eos_token_id.size())) * K;
+  const bool early_stop = c.early_stopping;
   const LogitsProcessorList processors = make_logits_processors(c, prompt_len, p.max_length);
   const LogitsProcessorList warpers = make_logits_warpers(c, /*min_tokens_to_keep=*/2);  // HF's value with beams
   Generator gen(c.seed.value_or(0));
   while (true) {
-    const int64_t cur_len = int64_t(ids[0].size());
-    std::vector<std::vector<float>> logits = next_token_logits(model, cache.get(), ids, mask);
+    const int64_t cur_len = int64_t(running[0].size());
+    std::vector<std::vector<float>> logits = next_token_logits(model, cache, running, mask);
     const int64_t vocab = int64_t(logits[0].size());
     std::vector<float> scores;  // [batch, K * vocab]
     scores.reserve(size_t(batch * K * vocab));
     for (int64_t r = 0; r < batch * K; ++r) {
       log_softmax_inplace(logits[r]);
-      processors(ids[r], logits[r]);
-      if (c.do_sample) warpers(ids[r], logits[r]);  // HF merges the warpers into the processors when sampling
-      for (float s : logits[r]) scores.push_back(s + beam_scores[r]);
+      processors(running[r], logits[r]);
+      if (c.do_sample) warpers(running[r], logits[r]);  // HF merges the warpers into the processors when sampling
+      for (float s : logits[r]) scores.push_back(s + running_scores[r]);
     }
+    Rows next_running(static_cast<size_t>(batch * K)), next_mask(static_cast<size_t>(batch * K));
     std::vector<float> next_scores(static_cast<size_t>(batch * K));
-    std::vector<int64_t> next_tokens(static_cast<size_t>(batch * K)), next_beams(static_cast<size_t>(batch * K));
+    std::vector<int64_t> sources(static_cast<size_t>(batch * K));
+    bool every_candidate_stops = true;
+    // Finished scores are divided by the new-token count, the stopping token included.
+    const float length_norm = float(std::pow(double(cur_len + 1 - prompt_len), c.length_penalty));
     for (int64_t b = 0; b < batch; ++b) {
-      if (done[b]) {
-        for (int64_t k = 0; k < K; ++k) {
-          next_scores[b * K + k] = 0;
-          next_tokens[b * K + k] = p.pad;
-          next_beams[b * K + k] = b * K;
-        }
-        continue;
-      }
+      // 1. candidates
       const float* row = scores.data() + b * K * vocab;
-      std::vector<int64_t> order(static_cast<size_t>(K * vocab));
-      std::iota(order.begin(), order.end(), 0);
-      int64_t n = std::min<int64_t>(keep, K * vocab);
-      auto better = [&](int64_t x, int64_t y) { return row[x] > row[y] || (row[x] == row[y] && x < y); };
-      if (!c.do_sample) {
-        // top `keep` candidates over K * vocab, sorted descending (ties: lower index first)
-        std::partial_sort(order.begin(), order.begin() + n, order.end(), better);
-      } else {
-        // Note [Beam sampling]: HF's _get_top_k_continuations draws the `keep` candidates without
-        // replacement from softmax(scores) and keeps them in the order drawn; the finished ones
-        // are the eos among the first num_beams drawn, the running ones the num_beams best of
-        // the rest by score. Sorting the non-eos candidates after the first K (whose order
-        // decides which eos count) gives the loop below exactly that.
+      std::vector<int64_t> picked;
+      if (c.do_sample) {
         Tensor probs = ops::softmax(Tensor::from_vector(std::vector<float>(row, row + K * vocab), {1, K * vocab}), -1);
-        std::vector<int64_t> drawn = ops::multinomial(probs, n, /*replacement=*/false, gen).to_vector<int64_t>();
-        std::copy(drawn.begin(), drawn.end(), order.begin());
-        std::vector<int64_t> first(order.begin(), order.begin() + std::min(n, K));
-        std::vector<int64_t> running;
-        for (int64_t i = 0; i < n; ++i)
-          if (!is_eos(c, order[size_t(i)] % vocab)) running.push_back(order[size_t(i)]);
-        std::stable_sort(running.begin(), running.end(), better);
-        // Ranks 0..K-1 keep the first K drawn (eos among them finish); the running beams are then
-        // taken best first from all non-eos candidates.
-        std::vector<int64_t> arranged;
-        for (int64_t x : first)
-          if (is_eos(c, x % vocab)) arranged.push_back(x);
-        for (int64_t x : running) arranged.push_back(x);
-        std::copy(arranged.begin(), arranged.end(), order.begin());
-        n = int64_t(arranged.size());
+        picked = ops::multinomial(probs, std::min(keep, K * vocab), /*replacement=*/false, gen).to_vector<int64_t>();
+      } else {
+        picked = top_indices(row, K * vocab, keep);
       }
-      int64_t beam_idx = 0;
-      for (int64_t rank = 0; rank < n; ++rank) {
-        const int64_t token = order[rank] % vocab, beam = order[rank] / vocab;
-        const int64_t source = b * K + beam;
-        if (is_eos(c, token)) {
-          if (rank >= K) continue;  // beyond the top num_beams: not a finished candidate
-          hyps[b].add(ids[source], row[order[rank]], cur_len - prompt_len);
+      const int64_t n = int64_t(picked.size());
+      TFM_CHECK(n >= K, "[generate] beam search needs at least num_beams (", K,
+                ") candidates, the vocabulary gives ", n);
+      // 2. stopping criteria
+      std::vector<BeamCandidate> cands;
+      for (int64_t flat : picked) {
+        BeamCandidate cand{running[size_t(b * K + flat / vocab)], b * K + flat / vocab, row[flat], false};
+        const int64_t token = flat % vocab;
+        cand.ids.push_back(token);
+        cand.stops = int64_t(cand.ids.size()) >= p.max_length || is_eos(c, token) ||
+                     hits_stop_string(c, hooks.decode, cand.ids);
+        every_candidate_stops = every_candidate_stops && cand.stops;
+        cands.push_back(std::move(cand));
+      }
+      // 3. the next running beams
+      std::vector<float> running_key(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i)
+        running_key[size_t(i)] = cands[size_t(i)].score + (cands[size_t(i)].stops ? kStopped : 0.0f);
+      const std::vector<int64_t> next = top_indices(running_key.data(), n, K);
+      for (int64_t k = 0; k < K; ++k) {
+        const BeamCandidate& cand = cands[size_t(next[size_t(k)])];
+        next_running[size_t(b * K + k)] = cand.ids;
+        next_mask[size_t(b * K + k)] = mask[size_t(cand.source)];
+        next_mask[size_t(b * K + k)].push_back(1);
+        next_scores[size_t(b * K + k)] = running_key[size_t(next[size_t(k)])];
+        sources[size_t(b * K + k)] = cand.source;
+      }
+      // 4. the finished slots
+      std::vector<FinishedSlot>& row_slots = slots[size_t(b)];
+      const bool full = early_stop && std::all_of(row_slots.begin(), row_slots.end(),
+                                                  [](const FinishedSlot& s) { return s.finished; });
+      std::vector<float> merged;
+      for (const FinishedSlot& s : row_slots) merged.push_back(s.score);
+      for (int64_t i = 0; i < n; ++i) {
+        const bool finishes = cands[size_t(i)].stops && i < K;
+        float score = cands[size_t(i)].score / length_norm;
+        score += full ? kStopped : 0.0f;
+        score += finishes ? 0.0f : kStopped;
+        merged.push_back(score);
+      }
+      std::vector<FinishedSlot> kept;
+      for (int64_t m : top_indices(merged.data(), int64_t(merged.size()), K)) {
+        if (m < K) {
+          kept.push_back(row_slots[size_t(m)]);
         } else {
-          next_scores[b * K + beam_idx] = row[order[rank]];
-          next_tokens[b * K + beam_idx] = token;
-          next_beams[b * K + beam_idx] = source;
-          ++beam_idx;
+          const int64_t i = m - K;
+          kept.push_back(FinishedSlot{cands[size_t(i)].ids, merged[size_t(m)], cands[size_t(i)].stops && i < K});
         }
-        if (beam_idx == K) break;
       }
-      TFM_CHECK(beam_idx == K, "[generate] beam search found fewer than num_beams continuations");
-      const int64_t best = *std::min_element(order.begin(), order.begin() + n, better);  // order[0] unsampled
-      done[b] = done[b] || hyps[b].is_done(row[best], cur_len - prompt_len);
+      row_slots = std::move(kept);
     }
-    Rows new_ids(static_cast<size_t>(batch * K)), new_mask(static_cast<size_t>(batch * K));
-    for (int64_t r = 0; r < batch * K; ++r) {
-      new_ids[r] = ids[next_beams[r]];
-      new_ids[r].push_back(next_tokens[r]);
-      new_mask[r] = mask[next_beams[r]];
-      new_mask[r].push_back(1);
-      beam_scores[r] = next_scores[r];
+    if (cache) cache->reorder(sources);
+    running = std::move(next_running);
+    mask = std::move(next_mask);
+    running_scores = std::move(next_scores);
+    // Can any row still improve? (HF's _beam_search_has_unfinished_sequences, over the whole batch)
+    const int64_t new_len = cur_len + 1;
+    const float best_norm = float(std::pow(double(new_len - prompt_len), c.length_penalty));
+    bool improvement_possible = false, all_finished = true;
+    for (int64_t b = 0; b < batch; ++b) {
+      const std::vector<FinishedSlot>& row_slots = slots[size_t(b)];
+      const float best_possible = running_scores[size_t(b * K)] / best_norm;
+      float worst = row_slots[0].score;
+      for (const FinishedSlot& s : row_slots) worst = std::min(worst, s.score);
+      for (const FinishedSlot& s : row_slots) {
+        improvement_possible = improvement_possible || best_possible > (s.finished ? worst : kStopped);
+        all_finished = all_finished && s.finished;
+      }
     }
-    ids = std::move(new_ids);
-    mask = std::move(new_mask);
-    if (cache) cache->reorder(next_beams);
-    const bool all_done = std::all_of(done.begin(), done.end(), [](bool d) { return d; });
-    if (all_done || int64_t(ids[0].size()) >= p.max_length) break;
+    const bool open_beam = !(all_finished && early_stop);
+    if (!(improvement_possible && open_beam && !every_candidate_stops)) break;
   }
-  // Finalize: running beams join the hypotheses of unfinished rows.
+  // The num_return_sequences best slots of each row, cut to the longest returned and filled after
+  // each shorter one with HF's fill value: `pad_token_id or eos_token_id[0]` when there is an eos
+  // token (a pad id of 0 reads as false, so eos fills then), else -1.
   GenerateOutput out;
-  const int64_t final_len = int64_t(ids[0].size());
-  for (int64_t b = 0; b < batch; ++b) {
-    if (!done[b])
-      for (int64_t k = 0; k < K; ++k) hyps[b].add(ids[b * K + k], beam_scores[b * K + k], final_len - prompt_len);
-    auto sorted = hyps[b].beams;
-    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+  for (int64_t b = 0; b < batch; ++b)
     for (int64_t i = 0; i < c.num_return_sequences; ++i) {
-      out.sequences.push_back(sorted[size_t(i)].second);
-      out.sequences_scores.push_back(sorted[size_t(i)].first);
+      out.sequences.push_back(slots[size_t(b)][size_t(i)].ids);
+      out.sequences_scores.push_back(double(slots[size_t(b)][size_t(i)].score));
     }
-  }
-  // A hypothesis that ended with eos (stored without it) gets eos appended, then pad to the longest.
+  int64_t fill = -1;
+  if (!c.eos_token_id.empty()) fill = c.pad_token_id && *c.pad_token_id != 0 ? *c.pad_token_id : c.eos_token_id[0];
   size_t longest = 0;
-  for (auto& s : out.sequences) longest = std::max(longest, s.size());
-  const int64_t sent_max_len = std::min<int64_t>(int64_t(longest) + 1, p.max_length);
-  for (auto& s : out.sequences) {
-    if (int64_t(s.size()) < sent_max_len && !c.eos_token_id.empty()) s.push_back(c.eos_token_id[0]);
-    while (int64_t(s.size()) < sent_max_len) s.push_back(p.pad);
-  }
+  for (const auto& seq : out.sequences) longest = std::max(longest, seq.size());
+  for (auto& seq : out.sequences) seq.resize(longest, fill);
   return out;
 }
-
 
 // ---------------------------------------------------------------- assisted decoding
 
@@ -431,7 +461,7 @@ GenerateOutput assisted_greedy(models::CausalLM& model, Prompt p, const Generati
     for (int64_t t : accepted) {
       ids.push_back(t);
       if (hooks.on_tokens) hooks.on_tokens({t});
-      if (hits_stop_string(c, hooks.decode, ids, prompt_len)) {
+      if (hits_stop_string(c, hooks.decode, ids)) {
         stop = true;
         break;
       }
@@ -470,10 +500,8 @@ GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const 
                 assistant_model->vocab_size(), ") differs from the model's (", model.vocab_size(), ")");
     return assisted_greedy(model, std::move(p), config, hooks);
   }
-  if (config.num_beams > 1) {
-    TFM_CHECK(config.stop_strings.empty(), "[generate] stop_strings are not supported with beam search yet");
-    return beam_search(model, std::move(p), config);
-  }
+  std::unique_ptr<nn::KVCache> cache = config.use_cache ? model.make_cache() : nullptr;
+  if (config.num_beams > 1) return beam_search(model, std::move(p), config, hooks, cache.get());
   TFM_CHECK(config.num_return_sequences == 1 || config.do_sample,
             "[generate] greedy search returns one sequence per prompt (num_return_sequences must be 1)");
   if (config.num_return_sequences > 1) {
@@ -486,7 +514,7 @@ GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const 
     p.ids = std::move(ids);
     p.mask = std::move(mask);
   }
-  return greedy_or_sample(model, std::move(p), config, hooks);
+  return greedy_or_sample(model, std::move(p), config, hooks, cache.get());
 }
 
 }  // namespace transformers::generation

@@ -14,17 +14,19 @@ namespace transformers::generation {
 
 struct GenerateOutput {
   // Prompt (including its padding) + new tokens, one row per returned sequence; rows that stop
-  // early are filled with pad_token_id, as Hugging Face returns them.
+  // early are filled as Hugging Face returns them (greedy and sampling: pad_token_id; beam search:
+  // `pad_token_id or eos_token_id[0]`, -1 without an eos token; docs/generation.md).
   std::vector<std::vector<int64_t>> sequences;
   // Beam search only: each returned sequence's score (sum of log-probabilities of the new tokens
-  // divided by their count ** length_penalty).
+  // divided by their count ** length_penalty, the stopping token included), float32 as in HF.
   std::vector<double> sequences_scores;
 };
 
 // Called after each step with the new token of each row (greedy and sampling): streaming.
 using TokenCallback = std::function<void(const std::vector<int64_t>& next_tokens)>;
 
-// Decodes token ids to text (a tokenizer's decode); needed for config.stop_strings.
+// Decodes token ids to text (a tokenizer's decode); needed for config.stop_strings (greedy,
+// sampling, beam search and beam sampling).
 using TokenDecoder = std::function<std::string(const std::vector<int64_t>& ids)>;
 
 struct GenerateHooks {
