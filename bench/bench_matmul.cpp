@@ -180,6 +180,27 @@ BENCHMARK_CAPTURE(BM_LinearPrefill, f32, DType::Float32)->Arg(128)->Arg(512)->Un
 BENCHMARK_CAPTURE(BM_LinearPrefill, f16, DType::Float16)->Arg(128)->Arg(512)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_LinearPrefill, bf16, DType::BFloat16)->Arg(128)->Arg(512)->Unit(benchmark::kMillisecond);
 
+// linear() at 512 rows on the projection shapes of the issue-5 models (Qwen2.5-0.5B: q/o
+// 896x896, k/v 128x896, gate/up 4864x896, down 896x4864; Llama-3.2-1B: q/o 2048x2048, k/v
+// 512x2048, gate/up 8192x2048, down 2048x8192): the work one prefill layer does.
+void BM_LinearModelShape(benchmark::State& state, DType dt) {
+  const int64_t rows = 512, out = state.range(0), in = state.range(1);
+  bench::limits();
+  Tensor w = weights(dt, out, in);
+  Generator gen(3);
+  Tensor x = ops::randn({rows, in}, gen);
+  benchmark::DoNotOptimize(ops::linear(x, w).raw_data());
+  bench::Stopwatch sw;
+  for (auto _ : state) benchmark::DoNotOptimize(ops::linear(x, w).raw_data());
+  report(state, sw, double(w.nbytes()), 2.0 * rows * out * in);
+}
+#define TFM_MODEL_SHAPES                                                                      \
+  ->Args({896, 896})->Args({128, 896})->Args({4864, 896})->Args({896, 4864})->Args({2048, 2048}) \
+      ->Args({512, 2048})->Args({8192, 2048})->Args({2048, 8192})->Unit(benchmark::kMillisecond)
+BENCHMARK_CAPTURE(BM_LinearModelShape, f32, DType::Float32) TFM_MODEL_SHAPES;
+BENCHMARK_CAPTURE(BM_LinearModelShape, f16, DType::Float16) TFM_MODEL_SHAPES;
+#undef TFM_MODEL_SHAPES
+
 // Float32 matmul precision "medium": input and weights rounded to bf16 and the AVX512-BF16
 // kernel where the CPU has it (cpu/gemm_bf16.h); flop_ratio is against f32 sgemm.
 void BM_LinearPrefillMedium(benchmark::State& state, DType dt) {

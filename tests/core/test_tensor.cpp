@@ -50,6 +50,40 @@ TEST(TensorTest, ViewsShareStorage) {
   EXPECT_THROW(t.view({5, -1}), Error);
 }
 
+// Tensor::to / copy_ from f16 and bf16 to f32 take a vectorized path for contiguous rows: every
+// layout must give each element's exact value (f16_to_f32 / bf16_to_f32, tested above).
+TEST(TensorTest, HalfToFloatCopiesEveryLayoutExactly) {
+  for (DType dt : {DType::Float16, DType::BFloat16}) {
+    // 37 columns: a tail after the 8-wide vector loop; bit patterns cover normals, subnormals, signs.
+    const int64_t rows = 5, cols = 37;
+    Tensor half = Tensor::empty({rows, cols}, dt);
+    uint16_t* bits = reinterpret_cast<uint16_t*>(half.raw_data());
+    for (int64_t i = 0; i < rows * cols; ++i) bits[i] = uint16_t((i * 2654435761u) >> 13) & 0xbfff;  // no inf/NaN
+    auto value = [&](int64_t r, int64_t c) {
+      const uint16_t b = bits[r * cols + c];
+      return dt == DType::Float16 ? f16_to_f32(b) : bf16_to_f32(b);
+    };
+    Tensor whole = half.to(DType::Float32);  // one contiguous block
+    Tensor tail_rows = half.narrow(0, 1, 3).to(DType::Float32);  // contiguous at an offset
+    Tensor narrowed = half.narrow(0, 1, 3).narrow(1, 2, 30).to(DType::Float32);  // offset, row stride
+    Tensor transposed = half.transpose(0, 1).to(DType::Float32);  // strided rows
+    Tensor broadcast = Tensor::empty({2, rows, cols});
+    broadcast.copy_(half);  // source broadcast over a new leading dim
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c) {
+        ASSERT_EQ(whole.data<float>()[r * cols + c], value(r, c));
+        ASSERT_EQ(transposed.data<float>()[c * rows + r], value(r, c));
+        ASSERT_EQ(broadcast.data<float>()[rows * cols + r * cols + c], value(r, c));
+        if (r >= 1 && r < 4) {
+          ASSERT_EQ(tail_rows.data<float>()[(r - 1) * cols + c], value(r, c));
+          if (c >= 2 && c < 32) {
+            ASSERT_EQ(narrowed.data<float>()[(r - 1) * 30 + c - 2], value(r, c));
+          }
+        }
+      }
+  }
+}
+
 TEST(OpsTest, BroadcastingArithmetic) {
   Tensor a = Tensor::from_vector(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3});
   Tensor b = Tensor::from_vector(std::vector<float>{10, 20, 30}, {3});

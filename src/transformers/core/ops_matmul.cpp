@@ -66,14 +66,18 @@ void gemm_2d(const Tensor& a, const Tensor& b, const Tensor& out) {
 // than outputs (a batch of encoder sentences: 4096 rows against 384 outputs) slices of x's rows,
 // each packing all of W. Cutting the wrong one made MiniLM spend a quarter of its time packing x.
 // With f16/bf16 weights, each W slice is first converted to f32 into a reused thread-local
-// buffer (a few MiB, so it stays in cache): W is read once; going through gemv instead would
-// stream W once per 8 rows of x. Row slices convert all of W once, up front.
-constexpr size_t kHalfTileBytes = size_t(4) << 20;
+// buffer: W is read once; going through gemv instead would stream W once per 8 rows of x. Row
+// slices convert all of W once, up front.
+// Two slices per thread: with four, repacking x was 5-10% of the time on the issue-5 model
+// shapes (bench_matmul BM_LinearModelShape, 13 of 16 shapes faster with two). The conversion
+// buffer may take a whole slice (up to 16 MiB): a buffer that stays in L2 would cut Llama's down
+// projection (k 8192) into 16 slices that each repack x (0.81 -> 0.90 of sgemm without the cap).
+constexpr size_t kHalfTileBytes = size_t(16) << 20;
 
 // Slices of at least `min` (a multiple of 16): enough for the threads to share the work evenly,
 // few enough that the other operand is not repacked too often.
 int64_t slice_size(int64_t n, int64_t min) {
-  const int64_t per = 4 * int64_t(runtime::num_threads());
+  const int64_t per = 2 * int64_t(runtime::num_threads());
   return std::clamp<int64_t>(((n + per - 1) / per + 15) / 16 * 16, min, std::max<int64_t>(n, min));
 }
 

@@ -9,6 +9,7 @@
 
 #include "transformers/core/allocator.h"
 #include "transformers/core/autograd.h"
+#include "transformers/core/cpu/convert.h"
 #include "transformers/core/cpu/element.h"
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
@@ -461,10 +462,24 @@ void Tensor::copy_(const Tensor& src) const {
   const Shape& dst_strides = strides();
   std::array<const Shape*, 2> strides{&dst_strides, &src_strides};
   const int64_t dstep = dim() ? dst_strides.back() : 0, sstep = dim() ? src_strides.back() : 0;
+  // Half-precision to f32 (weights converted for sgemm, K/V, embeddings): vectorized, and across
+  // threads when both sides are one contiguous block.
+  const bool half_to_f32 = ddt == DType::Float32 && (sdt == DType::Float16 || sdt == DType::BFloat16);
+  if (half_to_f32 && is_contiguous() && src.is_contiguous() && src.shape() == shape() && numel() > 0) {
+    const int64_t k = dim() ? size(-1) : 1;
+    cpu::rows_to_f32(sbase + src.offset() * int64_t(ses), sdt, numel() / k, k, k,
+                     reinterpret_cast<float*>(dbase) + offset());
+    return;
+  }
   cpu::for_each_row<2>(shape(), strides, {offset(), src.offset()},
                        [&](std::array<int64_t, 2> off, int64_t n) {
                          if (sdt == ddt && dstep == 1 && sstep == 1) {
                            std::memcpy(dbase + off[0] * des, sbase + off[1] * ses, size_t(n) * des);
+                           return;
+                         }
+                         if (half_to_f32 && dstep == 1 && sstep == 1) {
+                           cpu::rows_to_f32(sbase + off[1] * int64_t(ses), sdt, 1, n, n,
+                                            reinterpret_cast<float*>(dbase) + off[0]);
                            return;
                          }
                          for (int64_t i = 0; i < n; ++i) {
