@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <functional>
 #include <set>
 
@@ -95,7 +96,7 @@ std::vector<int64_t> appended(std::vector<int64_t> seq, int64_t token) {
 struct ReferenceBeamSearch {
   int64_t num_beams = 2, max_new_tokens = 4, num_return_sequences = 1;
   double length_penalty = 1.0;
-  bool early_stopping = false;
+  generation::EarlyStopping early_stopping;
   std::set<int64_t> eos;
   std::vector<std::string> stop_strings;  // matched on bracket_decode text, ending in the last token
   int64_t fill = -1;
@@ -130,7 +131,7 @@ struct ReferenceBeamSearch {
         }
         std::stable_sort(cands.begin(), cands.end(), by_score);
         cands.resize(size_t(keep));
-        const bool full = int64_t(finished[b].size()) == K && early_stopping;
+        const bool full = int64_t(finished[b].size()) == K && early_stopping.value == generation::EarlyStopping::kTrue;
         std::vector<Hyp> next;
         bool row_stops = true;
         for (int64_t i = 0; i < keep; ++i) {
@@ -148,14 +149,15 @@ struct ReferenceBeamSearch {
         // (HF then runs on with stopped candidates scored -1e9; the cases here avoid that.)
         EXPECT_TRUE(int64_t(next.size()) == K || row_stops) << "reference: fewer than num_beams clean candidates";
         running[b] = next;
-        const double best_len = double(cur_len + 1 - prompt_len);
+        const bool never = early_stopping.value == generation::EarlyStopping::kNever && length_penalty > 0;
+        const double best_len = double(never ? max_new_tokens : cur_len + 1 - prompt_len);
         const bool slots_full = int64_t(finished[b].size()) == K;
         all_full = all_full && slots_full;
         if (int64_t(next.size()) < K) continue;  // only when every candidate stops (max_length)
         improvement = improvement || !slots_full ||
                       next[0].score / std::pow(best_len, length_penalty) > finished[b].back().score;
       }
-      if (all_stop || !improvement || (all_full && early_stopping)) break;
+      if (all_stop || !improvement || (all_full && early_stopping.value == generation::EarlyStopping::kTrue)) break;
     }
     generation::GenerateOutput out;
     size_t longest = 0;
@@ -568,4 +570,91 @@ TEST(StopStringsTest, AStopStringMayEndInsideTheLastToken) {
   config.stop_strings = {stop};
   EXPECT_EQ(generation::generate(*model, ids, Tensor(), config, hooks).sequences[0],
             std::vector<int64_t>(greedy.begin(), greedy.begin() + int64_t(end)));
+}
+
+// ---------------------------------------------------------------- early_stopping
+
+TEST(BeamEarlyStoppingTest, NeverSearchesOnWhereFalseStops) {
+  TFM_SKIP_WITHOUT_SHARED();
+  auto model = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama"));
+  const std::vector<int64_t> prompt{1, 159, 216, 93, 113};
+  Tensor ids = Tensor::from_vector(prompt, {1, int64_t(prompt.size())});
+  // By hand: with eos = {a0, a1} (the two likeliest first tokens) step 1 keeps 3 * 2 candidates
+  // a0..a5; a0 and a1 finish with scores l0, l1 (length 1) and a2, a3 run on. Both slots are full.
+  // early_stopping false: the best running beam scored at the current length, l2 / 1, cannot beat
+  // the worst finished l1, so the search ends after one token. "never" (length_penalty 1 > 0)
+  // scores it at max_length instead, l2 / 3, which beats l1, so the search goes on.
+  const std::vector<double> lp0 = next_log_probs(*model, prompt);
+  const std::vector<int64_t> a = best_tokens(lp0, 3);
+  const double l0 = lp0[size_t(a[0])], l1 = lp0[size_t(a[1])], l2 = lp0[size_t(a[2])];
+  ASSERT_GT(l2 / 3, l1);
+  generation::GenerationConfig config;
+  config.num_beams = 2;
+  config.num_return_sequences = 2;
+  config.max_new_tokens = 3;
+  config.eos_token_id = {a[0], a[1]};
+  config.pad_token_id = 7;
+
+  generation::GenerateOutput stopped;
+  stopped.sequences = {appended(prompt, a[0]), appended(prompt, a[1])};
+  stopped.sequences_scores = {l0, l1};
+  for (bool early : {false, true}) {
+    config.early_stopping = early;
+    expect_same_beams(generation::generate(*model, ids, Tensor(), config), stopped,
+                      std::string("early_stopping ") + (early ? "true" : "false"));
+  }
+  config.early_stopping = generation::EarlyStopping::never();
+  ReferenceBeamSearch ref;
+  ref.num_beams = 2;
+  ref.num_return_sequences = 2;
+  ref.max_new_tokens = 3;
+  ref.eos = {a[0], a[1]};
+  ref.fill = 7;
+  ref.early_stopping = generation::EarlyStopping::never();
+  generation::GenerateOutput never = generation::generate(*model, ids, Tensor(), config);
+  expect_same_beams(never, ref.run(*model, {prompt}), "early_stopping never");
+  EXPECT_NE(never.sequences, stopped.sequences);
+  // With length_penalty <= 0 a longer sequence cannot score better: "never" is false's test then.
+  config.length_penalty = ref.length_penalty = 0.0;
+  const generation::GenerateOutput never0 = generation::generate(*model, ids, Tensor(), config);
+  expect_same_beams(never0, ref.run(*model, {prompt}), "early_stopping never, length_penalty 0");
+  config.early_stopping = false;
+  expect_same_beams(generation::generate(*model, ids, Tensor(), config), never0,
+                    "early_stopping false, length_penalty 0");
+}
+
+TEST(GenerationConfigFileTest, EarlyStoppingTakesTrueFalseOrNever) {
+  TFM_SKIP_WITHOUT_SHARED();
+  auto model = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama"));
+  const auto dir = transformers::testing::temp_dir("generation_config_early_stopping");
+  auto load = [&](const std::string& value) {
+    std::ofstream(dir / "generation_config.json") << "{\"num_beams\": 2, \"early_stopping\": " << value
+                                                  << "}";
+    return generation::GenerationConfig::from_model_dir(dir, model->config());
+  };
+  EXPECT_EQ(load("true").early_stopping, generation::EarlyStopping(true));
+  EXPECT_EQ(load("false").early_stopping, generation::EarlyStopping(false));
+  EXPECT_EQ(load("\"never\"").early_stopping, generation::EarlyStopping::never());
+  EXPECT_EQ(load("null").early_stopping, generation::EarlyStopping(false));  // HF's default
+  for (const std::string bad : {"\"sometimes\"", "1", "[true]"}) {
+    try {
+      load(bad);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("'early_stopping' must be true, false or \"never\""), std::string::npos) << what;
+    }
+  }
+  // Setting it from JSON in code (a test's kwargs) takes the same three values.
+  generation::GenerationConfig config;
+  config.early_stopping = nlohmann::json("never");
+  EXPECT_EQ(config.early_stopping.str(), "never");
+  config.early_stopping = nlohmann::json(true);
+  EXPECT_EQ(config.early_stopping.str(), "true");
+  try {
+    config.early_stopping = nlohmann::json("always");
+    ADD_FAILURE() << "\"always\" was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("[generate] early_stopping", 0), 0u) << e.what();
+  }
 }

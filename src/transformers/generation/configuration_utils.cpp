@@ -7,6 +7,20 @@
 
 namespace transformers::generation {
 
+std::string EarlyStopping::str() const {
+  return value == kTrue ? "true" : value == kFalse ? "false" : "never";
+}
+
+void from_json(const nlohmann::json& j, EarlyStopping& e) {
+  if (j.is_boolean()) {
+    e = EarlyStopping(j.get<bool>());
+  } else if (j.is_string() && j.get<std::string>() == "never") {
+    e = EarlyStopping::never();
+  } else {
+    throw Error("[generate] early_stopping must be true, false or \"never\", got " + j.dump());
+  }
+}
+
 GenerationConfig GenerationConfig::from_model_dir(const std::filesystem::path& model_dir,
                                                   const models::PretrainedConfig& model_config) {
   GenerationConfig g;
@@ -61,8 +75,10 @@ GenerationConfig GenerationConfig::from_model_dir(const std::filesystem::path& m
     }
   }
   if (r.has("early_stopping")) {
-    // HF also allows the string "never"; treated as false here (the heuristic stop).
-    if (j.at("early_stopping").is_boolean()) g.early_stopping = j.at("early_stopping").get<bool>();
+    const nlohmann::json& es = j.at("early_stopping");
+    if (!es.is_boolean() && es != "never")
+      r.fail("early_stopping", "must be true, false or \"never\", got " + es.dump());
+    from_json(es, g.early_stopping);
   }
   g.num_return_sequences = r.get_int("num_return_sequences", g.num_return_sequences);
   g.use_cache = r.get_bool("use_cache", g.use_cache);

@@ -7,9 +7,31 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "transformers/models/configuration_utils.h"
 
 namespace transformers::generation {
+
+// Beam search's early_stopping, Hugging Face's three values: true (stop once num_beams hypotheses
+// are finished), false (stop when the best running beam, scored at the current length, cannot beat
+// the worst finished one) and "never" (the same test scored at max_length when length_penalty > 0:
+// the canonical beam search).
+struct EarlyStopping {
+  enum Value { kFalse, kTrue, kNever };
+  Value value = kFalse;
+
+  EarlyStopping(bool b = false) : value(b ? kTrue : kFalse) {}  // NOLINT: true/false as in HF
+  static EarlyStopping never() {
+    EarlyStopping e;
+    e.value = kNever;
+    return e;
+  }
+  bool operator==(const EarlyStopping&) const = default;
+  std::string str() const;  // "true", "false" or "never"
+};
+// true, false or "never" (a JSON value as in generation_config.json); anything else throws.
+void from_json(const nlohmann::json& j, EarlyStopping& e);
 
 struct GenerationConfig {
   int64_t max_length = 20;                 // prompt + new tokens
@@ -35,7 +57,7 @@ struct GenerationConfig {
   std::vector<int64_t> suppress_tokens, begin_suppress_tokens;
   std::optional<int64_t> forced_bos_token_id, forced_eos_token_id;
   double length_penalty = 1.0;
-  bool early_stopping = false;
+  EarlyStopping early_stopping;
   int64_t num_return_sequences = 1;
   bool use_cache = true;
   // Assisted decoding (greedy only; the output is identical to greedy search):

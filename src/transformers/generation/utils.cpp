@@ -200,8 +200,9 @@ GenerateOutput greedy_or_sample(models::CausalLM& model, Prompt p, const Generat
 //     a finished sequence and early_stopping is true; the slots keep the num_beams best of old and
 //     offered (_update_finished_beams).
 // The loop goes on while (a) some row can still improve: its best running score divided by
-// (cur_len - prompt) ** length_penalty beats its worst finished score (a row with an empty slot
-// always can); (b) early_stopping is not true or some row has an empty slot; (c) some candidate of
+// (cur_len - prompt) ** length_penalty (by (max_length - prompt) ** length_penalty when
+// early_stopping is "never" and length_penalty > 0) beats its worst finished score (a row with an
+// empty slot always can); (b) early_stopping is not true or some row has an empty slot; (c) some candidate of
 // some row did not stop (max_length stops them all). 4.51 decides (a) over the whole batch, so a
 // row that cannot improve keeps running, and taking better finished sequences, while another row
 // can (later versions decide per row, transformers PR #38778); followed here as 4.51 does it.
@@ -249,7 +250,7 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
   std::vector<std::vector<FinishedSlot>> slots(static_cast<size_t>(batch));
   for (int64_t b = 0; b < batch; ++b) slots[size_t(b)].assign(size_t(K), FinishedSlot{p.ids[b], kStopped, false});
   const int64_t keep = std::max<int64_t>(2, 1 + int64_t(c.eos_token_id.size())) * K;
-  const bool early_stop = c.early_stopping;
+  const bool early_stop = c.early_stopping.value == EarlyStopping::kTrue;
   const LogitsProcessorList processors = make_logits_processors(c, prompt_len, p.max_length);
   const LogitsProcessorList warpers = make_logits_warpers(c, /*min_tokens_to_keep=*/2);  // HF's value with beams
   Generator gen(c.seed.value_or(0));
@@ -338,7 +339,10 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
     running_scores = std::move(next_scores);
     // Can any row still improve? (HF's _beam_search_has_unfinished_sequences, over the whole batch)
     const int64_t new_len = cur_len + 1;
-    const float best_norm = float(std::pow(double(new_len - prompt_len), c.length_penalty));
+    // early_stopping "never" with a positive length_penalty: the best the running beam could score,
+    // at max_length (a longer sequence divides by more).
+    const bool never = c.early_stopping.value == EarlyStopping::kNever && c.length_penalty > 0.0;
+    const float best_norm = float(std::pow(double((never ? p.max_length : new_len) - prompt_len), c.length_penalty));
     bool improvement_possible = false, all_finished = true;
     for (int64_t b = 0; b < batch; ++b) {
       const std::vector<FinishedSlot>& row_slots = slots[size_t(b)];
