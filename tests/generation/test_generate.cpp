@@ -469,7 +469,7 @@ TEST(BeamStopStringsTest, BatchedRowsFollowHuggingFaceBatchWideStoppingTest) {
   ref.max_new_tokens = 6;
   ref.eos = {best_tokens(next_log_probs(*model, prompts[0]), 2)[1]};
   ref.stop_strings = {"[" + std::to_string(best_tokens(next_log_probs(*model, prompts[1]), 1)[0]) + "]"};
-  ref.fill = ref.eos.count(0) ? 0 : *ref.eos.begin();  // pad id 0 reads as false in HF: eos fills
+  ref.fill = *ref.eos.begin();  // the pad id is 0, which HF's `pad_token_id or eos_token_id[0]` skips
   generation::GenerationConfig config;
   config.num_beams = ref.num_beams;
   config.num_return_sequences = ref.num_return_sequences;
@@ -657,4 +657,166 @@ TEST(GenerationConfigFileTest, EarlyStoppingTakesTrueFalseOrNever) {
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()).rfind("[generate] early_stopping", 0), 0u) << e.what();
   }
+}
+
+// ---------------------------------------------------------------- cache_implementation
+
+namespace {
+
+// A CausalLM that runs another and records its cache's storage (nn::KVCache::nbytes) after each
+// forward pass.
+class CacheProbe : public models::CausalLM {
+ public:
+  explicit CacheProbe(models::CausalLM& inner) : inner_(inner) {}
+  models::CausalLMOutput forward(const models::CausalLMInputs& inputs) override {
+    models::CausalLMOutput out = inner_.forward(inputs);
+    if (inputs.past_key_values) nbytes.push_back(inputs.past_key_values->nbytes());
+    return out;
+  }
+  std::unique_ptr<nn::KVCache> make_cache(int64_t max_cache_len) const override {
+    return inner_.make_cache(max_cache_len);
+  }
+  int64_t vocab_size() const override { return inner_.vocab_size(); }
+  bool recompute_cache(int64_t past, int64_t total) const override { return inner_.recompute_cache(past, total); }
+  const models::PretrainedConfig& config() const override { return inner_.config(); }
+  const std::vector<std::pair<std::string, Tensor>>& named_parameters() const override {
+    return inner_.named_parameters();
+  }
+
+  std::vector<int64_t> nbytes;
+
+ private:
+  models::CausalLM& inner_;
+};
+
+}  // namespace
+
+TEST(CacheImplementationTest, StaticCacheGivesTheDynamicResultInStorageAllocatedOnce) {
+  TFM_SKIP_WITHOUT_SHARED();
+  auto model = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama"));
+  const std::vector<int64_t> prompt{1, 159, 216, 93, 113};
+  Tensor ids = Tensor::from_vector(prompt, {1, int64_t(prompt.size())});
+  // The fixture Llama: 2 layers, 2 key/value heads of 16 floats (config.json).
+  const int64_t layers = 2, kv_heads = 2, head_dim = 16, new_tokens = 70;
+  for (int64_t beams : {1, 3}) {
+    for (bool sample : {false, true}) {
+      generation::GenerationConfig config;
+      config.max_new_tokens = new_tokens;  // 75 tokens: a dynamic cache outgrows its first 64 slots
+      config.eos_token_id = {};            // every row runs to max_length
+      config.num_beams = beams;
+      config.do_sample = sample;
+      config.seed = 11;
+      const std::string what = "num_beams " + std::to_string(beams) + (sample ? ", sampling" : "");
+      CacheProbe dynamic_probe(*model), static_probe(*model);
+      config.cache_implementation = "dynamic";
+      const generation::GenerateOutput dynamic_out = generation::generate(dynamic_probe, ids, Tensor(), config);
+      config.cache_implementation = "static";
+      const generation::GenerateOutput static_out = generation::generate(static_probe, ids, Tensor(), config);
+      EXPECT_EQ(static_out.sequences, dynamic_out.sequences) << what;
+      EXPECT_EQ(static_out.sequences_scores, dynamic_out.sequences_scores) << what;
+      EXPECT_EQ(static_out.sequences[0].size(), prompt.size() + size_t(new_tokens)) << what;
+      // HF's StaticCache: max_length - 1 slots per row (the last token is never fed back), keys
+      // and values, every layer, float32, allocated before the first token and never again.
+      const int64_t expected = layers * 2 * beams * kv_heads * (int64_t(prompt.size()) + new_tokens - 1) * head_dim * 4;
+      ASSERT_EQ(static_probe.nbytes.size(), size_t(new_tokens)) << what;
+      for (size_t step = 0; step < static_probe.nbytes.size(); ++step)
+        ASSERT_EQ(static_probe.nbytes[step], expected) << what << ", step " << step;
+      // The dynamic cache did grow meanwhile (so the probe sees the storage).
+      EXPECT_LT(dynamic_probe.nbytes.front(), dynamic_probe.nbytes.back()) << what;
+    }
+  }
+  // Unset is the model's default, a dynamic cache for Llama.
+  generation::GenerationConfig config;
+  config.max_new_tokens = 8;
+  const auto unset = generation::generate(*model, ids, Tensor(), config).sequences;
+  config.cache_implementation = "dynamic";
+  EXPECT_EQ(generation::generate(*model, ids, Tensor(), config).sequences, unset);
+}
+
+TEST(CacheImplementationTest, RecomputedCacheAndHybridModelsKeepTheirResults) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // A Phi-3 with longrope drops its cache and runs the whole sequence again once it outgrows
+  // original_max_position_embeddings (16; prompt 10 + 12 new tokens): a static cache holds that too.
+  // Mistral masks a sliding window (8) over the cache. Gemma2 builds its own hybrid cache
+  // ("hybrid", its generation_config.json default), also sized once; "dynamic" and "static" are
+  // refused for it.
+  const auto phi3_dir = transformers::testing::temp_dir("phi3_longrope_static_cache");
+  std::ofstream(phi3_dir / "config.json") << R"({"architectures": ["Phi3ForCausalLM"], "vocab_size": 256,
+      "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+      "num_key_value_heads": 2, "max_position_embeddings": 64, "original_max_position_embeddings": 16,
+      "rope_theta": 100.0, "rope_scaling": {"type": "longrope", "short_factor": [1.0, 1.5, 2.0, 4.0],
+      "long_factor": [3.0, 5.0, 7.0, 9.0]}})";
+  std::vector<std::unique_ptr<models::CausalLM>> models;
+  models.push_back(models::AutoModelForCausalLM::from_pretrained(phi3_dir, {.random_weights = true, .seed = 11}));
+  models.push_back(models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/mistral")));
+  ASSERT_TRUE(models[0]->recompute_cache(16, 17));
+  for (auto& model : models) {
+    for (int64_t beams : {1, 2}) {
+      generation::GenerationConfig config;
+      config.max_new_tokens = 12;
+      config.num_beams = beams;
+      config.eos_token_id = {};
+      Tensor ids = Tensor::from_vector(std::vector<int64_t>{1, 15, 27, 90, 33, 8, 71, 200, 4, 9}, {1, 10});
+      const generation::GenerateOutput dynamic_out = generation::generate(*model, ids, Tensor(), config);
+      config.cache_implementation = "static";
+      const generation::GenerateOutput static_out = generation::generate(*model, ids, Tensor(), config);
+      const std::string what = model->config().model_type + ", num_beams " + std::to_string(beams);
+      EXPECT_EQ(static_out.sequences, dynamic_out.sequences) << what;
+      EXPECT_EQ(static_out.sequences_scores, dynamic_out.sequences_scores) << what;
+    }
+  }
+  auto dir = shared_path("fixtures/models/gemma2");
+  auto gemma2 = models::AutoModelForCausalLM::from_pretrained(dir);
+  generation::GenerationConfig config = generation::GenerationConfig::from_model_dir(dir, gemma2->config());
+  ASSERT_EQ(config.cache_implementation, std::optional<std::string>("hybrid"));
+  config.max_new_tokens = 12;
+  Tensor ids = Tensor::from_vector(std::vector<int64_t>{2, 15, 27, 90, 33, 8, 71}, {1, 7});
+  const auto hybrid = generation::generate(*gemma2, ids, Tensor(), config).sequences;
+  config.cache_implementation.reset();
+  EXPECT_EQ(generation::generate(*gemma2, ids, Tensor(), config).sequences, hybrid);
+  for (const std::string name : {"dynamic", "static"}) {
+    config.cache_implementation = name;
+    try {
+      generation::generate(*gemma2, ids, Tensor(), config);
+      ADD_FAILURE() << name << " was accepted for Gemma2";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("[generate] cache_implementation \"" + name + "\" is not available", 0), 0u)
+          << e.what();
+    }
+  }
+}
+
+TEST(CacheImplementationTest, BadValuesFailClearly) {
+  TFM_SKIP_WITHOUT_SHARED();
+  auto dir = shared_path("fixtures/models/llama");
+  auto model = models::AutoModelForCausalLM::from_pretrained(dir);
+  Tensor ids = Tensor::from_vector(std::vector<int64_t>{1, 159, 216}, {1, 3});
+  auto message = [&](const generation::GenerationConfig& config) -> std::string {
+    try {
+      generation::generate(*model, ids, Tensor(), config);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(accepted)";
+  };
+  generation::GenerationConfig config;
+  config.cache_implementation = "offloaded";
+  EXPECT_EQ(message(config), "[generate] cache_implementation \"offloaded\" is not supported; supported: \"dynamic\", "
+                             "\"static\", \"hybrid\" (or unset for the model's default cache)");
+  config.cache_implementation = "hybrid";  // Llama has no sliding-window layers
+  EXPECT_EQ(message(config).rfind("[generate] cache_implementation \"hybrid\" needs", 0), 0u) << message(config);
+  config.cache_implementation = "static";  // assisted decoding rewinds its cache (HF refuses it too)
+  config.prompt_lookup_num_tokens = 2;
+  EXPECT_EQ(message(config).rfind("[generate] assisted decoding needs a cache that can rewind", 0), 0u)
+      << message(config);
+
+  // generation_config.json: a string or null; anything else names the key.
+  const auto tmp = transformers::testing::temp_dir("generation_config_cache_implementation");
+  auto load = [&](const std::string& value) {
+    std::ofstream(tmp / "generation_config.json") << "{\"cache_implementation\": " << value << "}";
+    return generation::GenerationConfig::from_model_dir(tmp, model->config());
+  };
+  EXPECT_EQ(load("\"static\"").cache_implementation, std::optional<std::string>("static"));
+  EXPECT_EQ(load("null").cache_implementation, std::nullopt);
+  EXPECT_THROW(load("5"), Error);
 }

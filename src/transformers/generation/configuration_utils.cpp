@@ -7,6 +7,11 @@
 
 namespace transformers::generation {
 
+namespace {
+// The cache_implementation values generate() builds (HF names).
+constexpr const char* kCacheImplementations[] = {"dynamic", "static", "hybrid"};
+}  // namespace
+
 std::string EarlyStopping::str() const {
   return value == kTrue ? "true" : value == kFalse ? "false" : "never";
 }
@@ -82,6 +87,7 @@ GenerationConfig GenerationConfig::from_model_dir(const std::filesystem::path& m
   }
   g.num_return_sequences = r.get_int("num_return_sequences", g.num_return_sequences);
   g.use_cache = r.get_bool("use_cache", g.use_cache);
+  if (r.has("cache_implementation")) g.cache_implementation = r.get_string("cache_implementation", "");
   g.prompt_lookup_num_tokens = r.get_optional_int("prompt_lookup_num_tokens");
   g.max_matching_ngram_size = r.get_int("max_matching_ngram_size", g.max_matching_ngram_size);
   g.num_assistant_tokens = r.get_int("num_assistant_tokens", g.num_assistant_tokens);
@@ -110,6 +116,16 @@ void GenerationConfig::validate() const {
   TFM_CHECK(max_matching_ngram_size > 0, "[generate] max_matching_ngram_size must be > 0");
   TFM_CHECK(num_assistant_tokens > 0, "[generate] num_assistant_tokens must be > 0");
   for (const std::string& s : stop_strings) TFM_CHECK(!s.empty(), "[generate] stop_strings may not be empty strings");
+  if (cache_implementation) {
+    std::string supported;
+    bool known = false;
+    for (const char* name : kCacheImplementations) {
+      known = known || *cache_implementation == name;
+      supported += std::string(supported.empty() ? "" : ", ") + "\"" + name + "\"";
+    }
+    TFM_CHECK(known, "[generate] cache_implementation \"", *cache_implementation, "\" is not supported; supported: ",
+              supported, " (or unset for the model's default cache)");
+  }
 }
 
 }  // namespace transformers::generation

@@ -60,6 +60,11 @@ struct GenerationConfig {
   EarlyStopping early_stopping;
   int64_t num_return_sequences = 1;
   bool use_cache = true;
+  // The KV cache generate() builds (Hugging Face's names): unset = the model's own default (a
+  // DynamicCache; Gemma2/Gemma3: their hybrid cache); "dynamic": storage that grows as tokens
+  // arrive; "static": storage allocated once for max_length - 1 tokens (HF's StaticCache; the last
+  // token is never fed back); "hybrid": the model's sliding-window hybrid cache (Gemma2, Gemma3).
+  std::optional<std::string> cache_implementation;
   // Assisted decoding (greedy only; the output is identical to greedy search):
   // prompt lookup proposes the continuation of an earlier match of the last n-gram...
   std::optional<int64_t> prompt_lookup_num_tokens;
@@ -73,7 +78,8 @@ struct GenerationConfig {
   // The model's defaults (token ids from config.json), then generation_config.json when present.
   static GenerationConfig from_model_dir(const std::filesystem::path& model_dir,
                                          const models::PretrainedConfig& model_config);
-  // Throws "[generate] ..." for values Hugging Face rejects (num_beams < 1, temperature <= 0 ...).
+  // Throws "[generate] ..." for values Hugging Face rejects (num_beams < 1, temperature <= 0,
+  // an unknown cache_implementation ...).
   void validate() const;
 };
 

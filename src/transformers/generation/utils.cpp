@@ -145,6 +145,27 @@ Prompt prepare(const models::CausalLM& model, const Tensor& input_ids, const Ten
   return p;
 }
 
+// The cache generate() decodes with (GenerationConfig::cache_implementation); null without use_cache.
+std::unique_ptr<nn::KVCache> make_generation_cache(const models::CausalLM& model, const GenerationConfig& c,
+                                                   int64_t max_length) {
+  if (!c.use_cache) return nullptr;
+  std::unique_ptr<nn::KVCache> cache = model.make_cache();
+  if (!c.cache_implementation) return cache;
+  const std::string& name = *c.cache_implementation;
+  // HF sizes its StaticCache / HybridCache for max_length - 1 tokens: the last token is never fed back.
+  const int64_t static_len = max_length - 1;
+  // Models with a cache of their own kind (Gemma2/Gemma3's hybrid cache) build it in make_cache().
+  const bool own_kind = dynamic_cast<nn::DynamicCache*>(cache.get()) == nullptr;
+  if (name == "hybrid") {
+    TFM_CHECK(own_kind, "[generate] cache_implementation \"hybrid\" needs a model with a sliding-window hybrid "
+              "cache (Gemma2, Gemma3)");
+    return model.make_cache(static_len);
+  }
+  TFM_CHECK(!own_kind, "[generate] cache_implementation \"", name, "\" is not available for this model: it "
+            "generates with its own hybrid cache; leave cache_implementation unset or set it to \"hybrid\"");
+  return name == "static" ? model.make_cache(static_len) : std::move(cache);
+}
+
 GenerateOutput greedy_or_sample(models::CausalLM& model, Prompt p, const GenerationConfig& c,
                                 const GenerateHooks& hooks, nn::KVCache* cache) {
   const size_t batch = p.ids.size();
@@ -499,12 +520,15 @@ GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const 
   if (assistant_model || config.prompt_lookup_num_tokens) {
     TFM_CHECK(!config.do_sample && config.num_beams == 1,
               "[generate] assisted decoding is implemented for greedy search (do_sample=false, num_beams=1)");
+    TFM_CHECK(!config.cache_implementation || *config.cache_implementation == "dynamic",
+              "[generate] assisted decoding needs a cache that can rewind; cache_implementation \"",
+              config.cache_implementation.value_or(""), "\" is not supported with it (as in Hugging Face)");
     if (assistant_model)
       TFM_CHECK(assistant_model->vocab_size() == model.vocab_size(), "[generate] the assistant's vocabulary (",
                 assistant_model->vocab_size(), ") differs from the model's (", model.vocab_size(), ")");
     return assisted_greedy(model, std::move(p), config, hooks);
   }
-  std::unique_ptr<nn::KVCache> cache = config.use_cache ? model.make_cache() : nullptr;
+  std::unique_ptr<nn::KVCache> cache = make_generation_cache(model, config, p.max_length);
   if (config.num_beams > 1) return beam_search(model, std::move(p), config, hooks, cache.get());
   TFM_CHECK(config.num_return_sequences == 1 || config.do_sample,
             "[generate] greedy search returns one sequence per prompt (num_return_sequences must be 1)");
