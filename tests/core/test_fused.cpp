@@ -364,6 +364,34 @@ TEST(GemmBf16Test, MediumPrecisionMatchesTheRoundedDefinition) {
       }
 }
 
+TEST(VecTest, MaxAndSumOverEveryLength) {
+  // Lengths 0..40 cover the empty span, the tails and several 8-wide blocks; the maximum sits at
+  // each position in turn, and -inf entries (masked keys) never win.
+  for (int64_t n = 0; n <= 40; ++n) {
+    EXPECT_EQ(cpu::max_scalar(nullptr, 0), -INFINITY);
+    for (int64_t at = 0; at < n; ++at) {
+      std::vector<float> x(static_cast<size_t>(n), 0.0f);
+      double want_sum = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        x[size_t(i)] = i % 5 == 4 ? -INFINITY : float(i % 7) * 0.25f - 3.0f;  // quarters: exact sums
+        if (i % 5 != 4) want_sum += x[size_t(i)];
+      }
+      if (at % 5 == 4) continue;
+      x[size_t(at)] = 2.5f;
+      want_sum += 2.5 - (float(at % 7) * 0.25f - 3.0f);
+      EXPECT_EQ(cpu::max_scalar(x.data(), n), 2.5f);
+      if (has_avx2()) {
+        EXPECT_EQ(cpu::max_avx2(x.data(), n), 2.5f);
+      }
+      for (float& v : x) v = std::isinf(v) ? 0.0f : v;
+      EXPECT_EQ(cpu::sum_scalar(x.data(), n), float(want_sum)) << n;
+      if (has_avx2()) {
+        EXPECT_EQ(cpu::sum_avx2(x.data(), n), float(want_sum)) << n;
+      }
+    }
+  }
+}
+
 TEST(VecTest, Avx2ExpSiluSigmoidMatchLibm) {
   if (!has_avx2()) GTEST_SKIP() << "no AVX2 on this CPU";
   // A dense sweep of the range where expf is finite and normal, plus the odd lengths' tails.

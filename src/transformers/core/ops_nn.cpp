@@ -292,29 +292,34 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
           const int64_t i = i0 + r, pos = o.q_offset + i;
           const int64_t hi = o.is_causal ? std::clamp<int64_t>(pos + 1, 0, S) : S;
           const int64_t lo = o.sliding_window > 0 ? std::clamp<int64_t>(pos - o.sliding_window + 1, 0, hi) : 0;
+          // Keys outside [lo, hi) get probability 0; the softmax runs over the visible span only,
+          // vectorized (this per-score work costs as much as the two sgemm calls at head_dim 64).
           float* row = sc + r * nk;
-          float mx = neg_inf;
-          for (int64_t j = klo; j < khi; ++j) {
-            float& v = row[j - klo];
-            if (j < lo || j >= hi || (prow && !prow[j])) {
-              v = neg_inf;
-              continue;
+          float* span = row + (lo - klo);
+          const int64_t n = hi - lo;
+          std::fill(row, span, 0.0f);
+          std::fill(span + n, row + nk, 0.0f);
+          if (softcap > 0 || pb || prow) {
+            for (int64_t j = lo; j < hi; ++j) {
+              float& v = row[j - klo];
+              if (prow && !prow[j]) {
+                v = neg_inf;
+                continue;
+              }
+              if (softcap > 0) v = softcap * std::tanh(v / softcap);
+              if (pb) v += pb[b * bs[0] + h * bs[1] + i * bs[2] + j * bs[3]];
             }
-            if (softcap > 0) v = softcap * std::tanh(v / softcap);
-            if (pb) v += pb[b * bs[0] + h * bs[1] + i * bs[2] + j * bs[3]];
-            mx = std::max(mx, v);
           }
+          const float mx = vec.max(span, n);
           if (mx == neg_inf) {  // every key masked: uniform average over all keys, as the row kernel
-            std::fill(row, row + nk, 0.0f);
+            std::fill(span, span + n, 0.0f);
             empty_rows.push_back(r);
             continue;
           }
-          for (int64_t j = 0; j < nk; ++j) row[j] -= mx;  // masked keys stay -inf -> exp 0
-          vec.exp(row, row, nk);
-          float sum = 0.0f;
-          for (int64_t j = 0; j < nk; ++j) sum += row[j];
-          const float inv = 1.0f / sum;
-          for (int64_t j = 0; j < nk; ++j) row[j] *= inv;
+          for (int64_t j = 0; j < n; ++j) span[j] -= mx;  // masked keys stay -inf -> exp 0
+          vec.exp(span, span, n);
+          const float inv = 1.0f / vec.sum(span, n);
+          for (int64_t j = 0; j < n; ++j) span[j] *= inv;
         }
         if (nk > 0)
           cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(rows), int(DV), int(nk), 1.0f, sc, int(nk),

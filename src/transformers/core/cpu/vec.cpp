@@ -33,6 +33,42 @@ void axpy_scalar(float alpha, const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
 }
 
+float max_scalar(const float* x, int64_t n) {
+  float m = -INFINITY;
+  for (int64_t i = 0; i < n; ++i) m = std::fmax(m, x[i]);
+  return m;
+}
+
+float sum_scalar(const float* x, int64_t n) {
+  float s = 0;
+  for (int64_t i = 0; i < n; ++i) s += x[i];
+  return s;
+}
+
+__attribute__((target("avx2,fma"))) float max_avx2(const float* x, int64_t n) {
+  __m256 m = _mm256_set1_ps(-INFINITY);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, m);
+  float r = lanes[0];
+  for (int j = 1; j < 8; ++j) r = std::fmax(r, lanes[j]);
+  for (; i < n; ++i) r = std::fmax(r, x[i]);
+  return r;
+}
+
+__attribute__((target("avx2,fma"))) float sum_avx2(const float* x, int64_t n) {
+  __m256 c = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) c = _mm256_add_ps(c, _mm256_loadu_ps(x + i));
+  __m128 lo = _mm_add_ps(_mm256_castps256_ps128(c), _mm256_extractf128_ps(c, 1));
+  lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+  lo = _mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1));
+  float s = _mm_cvtss_f32(lo);
+  for (; i < n; ++i) s += x[i];
+  return s;
+}
+
 __attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* b, int64_t n) {
   __m256 c0 = _mm256_setzero_ps(), c1 = c0;
   int64_t i = 0;
@@ -186,8 +222,8 @@ void sigmoid_avx2(const float* x, float* y, int64_t n) { map8<Act::Sigmoid>(x, y
 void gelu_avx2(const float* x, float* y, int64_t n) { map8<Act::Gelu>(x, y, n); }
 
 VecKernels vec_kernels() {
-  if (runtime::simd_level() == runtime::SimdLevel::Avx2) return {dot_avx2, dot_many_avx2, axpy_avx2, exp_avx2};
-  return {dot_scalar, dot_many_scalar, axpy_scalar, exp_scalar};
+  if (runtime::simd_level() == runtime::SimdLevel::Avx2) return {dot_avx2, dot_many_avx2, axpy_avx2, exp_avx2, max_avx2, sum_avx2};
+  return {dot_scalar, dot_many_scalar, axpy_scalar, exp_scalar, max_scalar, sum_scalar};
 }
 
 }  // namespace transformers::cpu

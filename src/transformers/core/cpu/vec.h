@@ -15,6 +15,12 @@ void dot_many_avx2(const float* const* a, int64_t m, const float* b, int64_t n, 
 void axpy_scalar(float alpha, const float* x, float* y, int64_t n);
 void axpy_avx2(float alpha, const float* x, float* y, int64_t n);
 
+// max_i x[i] (-inf when n == 0) and sum_i x[i] (eight partial sums, then the tail).
+float max_scalar(const float* x, int64_t n);
+float max_avx2(const float* x, int64_t n);
+float sum_scalar(const float* x, int64_t n);
+float sum_avx2(const float* x, int64_t n);
+
 // y[i] = exp(x[i]) with a polynomial (Cephes' expf; about 1 ulp, like the Sleef expf PyTorch
 // vectorizes with). Saturates: inputs above 88.37 give 2.4e38 instead of inf, inputs below
 // -88.37 give 0. NaN stays NaN. For softmax-style arguments (<= 0) and activations.
@@ -32,6 +38,8 @@ struct VecKernels {
   void (*dot_many)(const float* const*, int64_t, const float*, int64_t, float*);
   void (*axpy)(float, const float*, float*, int64_t);
   void (*exp)(const float*, float*, int64_t);
+  float (*max)(const float*, int64_t);
+  float (*sum)(const float*, int64_t);
 };
 // The kernels for the current SIMD level.
 VecKernels vec_kernels();
