@@ -31,6 +31,14 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::filesystem::path& 
     ::close(fd);
     TFM_CHECK(p != MAP_FAILED, "[io] cannot map ", path.string(), ": ", std::strerror(err));
     data = static_cast<const std::byte*>(p);
+    // Note [Huge pages for weights]: decoding streams every weight once per token. With
+    // MADV_HUGEPAGE, pages that fault in from disk are read as 2 MiB page-cache folios and mapped
+    // with one TLB entry each (kernels with large folios for the file system, e.g. ext4 on 6.x);
+    // with 4 KiB pages the TLB misses once per 4 KiB and the hardware prefetcher stops at every
+    // page boundary. Measured on the Qwen2.5-0.5B shape in f16 (docs/performance.md): decode
+    // 30.5-32.5 -> 33.4-37.7 tokens/s. Pages already cached in small folios stay small. Advice
+    // only: an error (no THP support) changes nothing.
+    if (size >= (size_t(2) << 20)) ::madvise(p, size, MADV_HUGEPAGE);
   } else {
     ::close(fd);
   }
