@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include "machine_limits.h"
 #include "transformers/core/cpu/gemv.h"
@@ -92,11 +93,12 @@ void BM_GemvShape(benchmark::State& state, DType dt) {
   }
   report(state, sw, double(w.nbytes()), 2.0 * out * in);
 }
-#define TFM_GEMV_SHAPES ->Args({4864 * 8, 896})->Args({896 * 8, 4864})->Args({151936, 896})->Unit(benchmark::kMillisecond)
-BENCHMARK_CAPTURE(BM_GemvShape, f32, DType::Float32) TFM_GEMV_SHAPES;
-BENCHMARK_CAPTURE(BM_GemvShape, f16, DType::Float16) TFM_GEMV_SHAPES;
-BENCHMARK_CAPTURE(BM_GemvShape, bf16, DType::BFloat16) TFM_GEMV_SHAPES;
-#undef TFM_GEMV_SHAPES
+void gemv_shapes(benchmark::internal::Benchmark* b) {
+  b->Args({4864 * 8, 896})->Args({896 * 8, 4864})->Args({151936, 896})->Unit(benchmark::kMillisecond);
+}
+BENCHMARK_CAPTURE(BM_GemvShape, f32, DType::Float32)->Apply(gemv_shapes);
+BENCHMARK_CAPTURE(BM_GemvShape, f16, DType::Float16)->Apply(gemv_shapes);
+BENCHMARK_CAPTURE(BM_GemvShape, bf16, DType::BFloat16)->Apply(gemv_shapes);
 
 // The kernel's own speed: 1 MiB of weights that stay in L2 after the first pass. When this rate
 // is well above the STREAM bandwidth, the DRAM-sized case above is limited by memory, not by
@@ -194,12 +196,14 @@ void BM_LinearModelShape(benchmark::State& state, DType dt) {
   for (auto _ : state) benchmark::DoNotOptimize(ops::linear(x, w).raw_data());
   report(state, sw, double(w.nbytes()), 2.0 * rows * out * in);
 }
-#define TFM_MODEL_SHAPES                                                                      \
-  ->Args({896, 896})->Args({128, 896})->Args({4864, 896})->Args({896, 4864})->Args({2048, 2048}) \
-      ->Args({512, 2048})->Args({8192, 2048})->Args({2048, 8192})->Unit(benchmark::kMillisecond)
-BENCHMARK_CAPTURE(BM_LinearModelShape, f32, DType::Float32) TFM_MODEL_SHAPES;
-BENCHMARK_CAPTURE(BM_LinearModelShape, f16, DType::Float16) TFM_MODEL_SHAPES;
-#undef TFM_MODEL_SHAPES
+void model_shapes(benchmark::internal::Benchmark* b) {
+  for (auto [out, in] : {std::pair<int64_t, int64_t>{896, 896}, {128, 896}, {4864, 896}, {896, 4864}, {2048, 2048},
+                         {512, 2048}, {8192, 2048}, {2048, 8192}})
+    b->Args({out, in});
+  b->Unit(benchmark::kMillisecond);
+}
+BENCHMARK_CAPTURE(BM_LinearModelShape, f32, DType::Float32)->Apply(model_shapes);
+BENCHMARK_CAPTURE(BM_LinearModelShape, f16, DType::Float16)->Apply(model_shapes);
 
 // Float32 matmul precision "medium": input and weights rounded to bf16 and the AVX512-BF16
 // kernel where the CPU has it (cpu/gemm_bf16.h); flop_ratio is against f32 sgemm.

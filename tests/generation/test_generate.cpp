@@ -731,6 +731,15 @@ TEST(CacheImplementationTest, StaticCacheGivesTheDynamicResultInStorageAllocated
   const auto unset = generation::generate(*model, ids, Tensor(), config).sequences;
   config.cache_implementation = "dynamic";
   EXPECT_EQ(generation::generate(*model, ids, Tensor(), config).sequences, unset);
+  // HF's offloaded variants move layers off a GPU; on the CPU they are the caches they wrap.
+  config.cache_implementation = "offloaded";
+  EXPECT_EQ(generation::generate(*model, ids, Tensor(), config).sequences, unset);
+  config.cache_implementation = "offloaded_static";
+  CacheProbe probe(*model);
+  EXPECT_EQ(generation::generate(probe, ids, Tensor(), config).sequences, unset);
+  ASSERT_EQ(probe.nbytes.size(), size_t(8));
+  EXPECT_EQ(probe.nbytes.front(), layers * 2 * kv_heads * (int64_t(prompt.size()) + 8 - 1) * head_dim * 4);
+  EXPECT_EQ(probe.nbytes.front(), probe.nbytes.back());
 }
 
 TEST(CacheImplementationTest, RecomputedCacheAndHybridModelsKeepTheirResults) {
@@ -738,8 +747,8 @@ TEST(CacheImplementationTest, RecomputedCacheAndHybridModelsKeepTheirResults) {
   // A Phi-3 with longrope drops its cache and runs the whole sequence again once it outgrows
   // original_max_position_embeddings (16; prompt 10 + 12 new tokens): a static cache holds that too.
   // Mistral masks a sliding window (8) over the cache. Gemma2 builds its own hybrid cache
-  // ("hybrid", its generation_config.json default), also sized once; "dynamic" and "static" are
-  // refused for it.
+  // ("hybrid", its generation_config.json default, gives the same tokens as unset); "dynamic" and
+  // "static" are refused for it.
   const auto phi3_dir = transformers::testing::temp_dir("phi3_longrope_static_cache");
   std::ofstream(phi3_dir / "config.json") << R"({"architectures": ["Phi3ForCausalLM"], "vocab_size": 256,
       "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
@@ -800,9 +809,10 @@ TEST(CacheImplementationTest, BadValuesFailClearly) {
     return "(accepted)";
   };
   generation::GenerationConfig config;
-  config.cache_implementation = "offloaded";
-  EXPECT_EQ(message(config), "[generate] cache_implementation \"offloaded\" is not supported; supported: \"dynamic\", "
-                             "\"static\", \"hybrid\" (or unset for the model's default cache)");
+  config.cache_implementation = "sliding_window";
+  EXPECT_EQ(message(config), "[generate] cache_implementation \"sliding_window\" is not supported; supported: "
+                             "\"dynamic\", \"static\", \"hybrid\", \"offloaded\", \"offloaded_static\" (or unset "
+                             "for the model's default cache)");
   config.cache_implementation = "hybrid";  // Llama has no sliding-window layers
   EXPECT_EQ(message(config).rfind("[generate] cache_implementation \"hybrid\" needs", 0), 0u) << message(config);
   config.cache_implementation = "static";  // assisted decoding rewinds its cache (HF refuses it too)

@@ -8,9 +8,16 @@
 namespace transformers::generation {
 
 namespace {
-// The cache_implementation values generate() builds (HF names).
-constexpr const char* kCacheImplementations[] = {"dynamic", "static", "hybrid"};
+// The cache_implementation values generate() builds (HF names). HF's offloaded caches keep
+// layers in CPU memory while others run on the GPU; on the CPU they are the caches they wrap.
+constexpr const char* kCacheImplementations[] = {"dynamic", "static", "hybrid", "offloaded", "offloaded_static"};
 }  // namespace
+
+std::string cache_storage(const std::string& cache_implementation) {
+  if (cache_implementation == "offloaded") return "dynamic";
+  if (cache_implementation == "offloaded_static") return "static";
+  return cache_implementation;
+}
 
 std::string EarlyStopping::str() const {
   return value == kTrue ? "true" : value == kFalse ? "false" : "never";
@@ -83,7 +90,7 @@ GenerationConfig GenerationConfig::from_model_dir(const std::filesystem::path& m
     const nlohmann::json& es = j.at("early_stopping");
     if (!es.is_boolean() && es != "never")
       r.fail("early_stopping", "must be true, false or \"never\", got " + es.dump());
-    from_json(es, g.early_stopping);
+    g.early_stopping = es.is_boolean() ? EarlyStopping(es.get<bool>()) : EarlyStopping::never();
   }
   g.num_return_sequences = r.get_int("num_return_sequences", g.num_return_sequences);
   g.use_cache = r.get_bool("use_cache", g.use_cache);

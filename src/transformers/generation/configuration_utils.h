@@ -22,6 +22,8 @@ struct EarlyStopping {
   Value value = kFalse;
 
   EarlyStopping(bool b = false) : value(b ? kTrue : kFalse) {}  // NOLINT: true/false as in HF
+  // A string literal would convert to bool (true): "never" is EarlyStopping::never().
+  EarlyStopping(const char*) = delete;
   static EarlyStopping never() {
     EarlyStopping e;
     e.value = kNever;
@@ -32,6 +34,10 @@ struct EarlyStopping {
 };
 // true, false or "never" (a JSON value as in generation_config.json); anything else throws.
 void from_json(const nlohmann::json& j, EarlyStopping& e);
+
+// The storage a cache_implementation name stands for: "offloaded" -> "dynamic",
+// "offloaded_static" -> "static", any other name itself.
+std::string cache_storage(const std::string& cache_implementation);
 
 struct GenerationConfig {
   int64_t max_length = 20;                 // prompt + new tokens
@@ -63,7 +69,8 @@ struct GenerationConfig {
   // The KV cache generate() builds (Hugging Face's names): unset = the model's own default (a
   // DynamicCache; Gemma2/Gemma3: their hybrid cache); "dynamic": storage that grows as tokens
   // arrive; "static": storage allocated once for max_length - 1 tokens (HF's StaticCache; the last
-  // token is never fed back); "hybrid": the model's sliding-window hybrid cache (Gemma2, Gemma3).
+  // token is never fed back); "hybrid": the model's sliding-window hybrid cache (Gemma2, Gemma3);
+  // "offloaded" / "offloaded_static": HF's GPU-to-CPU offloading variants, here "dynamic" / "static".
   std::optional<std::string> cache_implementation;
   // Assisted decoding (greedy only; the output is identical to greedy search):
   // prompt lookup proposes the continuation of an earlier match of the last n-gram...

@@ -151,7 +151,7 @@ std::unique_ptr<nn::KVCache> make_generation_cache(const models::CausalLM& model
   if (!c.use_cache) return nullptr;
   std::unique_ptr<nn::KVCache> cache = model.make_cache();
   if (!c.cache_implementation) return cache;
-  const std::string& name = *c.cache_implementation;
+  const std::string name = cache_storage(*c.cache_implementation);
   // HF sizes its StaticCache / HybridCache for max_length - 1 tokens: the last token is never fed back.
   const int64_t static_len = max_length - 1;
   // Models with a cache of their own kind (Gemma2/Gemma3's hybrid cache) build it in make_cache().
@@ -520,7 +520,7 @@ GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const 
   if (assistant_model || config.prompt_lookup_num_tokens) {
     TFM_CHECK(!config.do_sample && config.num_beams == 1,
               "[generate] assisted decoding is implemented for greedy search (do_sample=false, num_beams=1)");
-    TFM_CHECK(!config.cache_implementation || *config.cache_implementation == "dynamic",
+    TFM_CHECK(!config.cache_implementation || cache_storage(*config.cache_implementation) == "dynamic",
               "[generate] assisted decoding needs a cache that can rewind; cache_implementation \"",
               config.cache_implementation.value_or(""), "\" is not supported with it (as in Hugging Face)");
     if (assistant_model)
