@@ -11,7 +11,7 @@ std::unique_ptr<TextGenerationPipeline> TextGenerationPipeline::from_pretrained(
   p->model_ = models::AutoModelForCausalLM::from_pretrained(model_dir, options);
   p->tokenizer_ = std::make_unique<tok::PreTrainedTokenizer>(tok::AutoTokenizer::from_pretrained(model_dir));
   p->generation_config_ = generation::GenerationConfig::from_model_dir(model_dir, p->model_->config());
-  templates::ChatTemplateConfig chat = templates::load_chat_template_config(model_dir);
+  templates::ChatTemplateConfig chat = templates::load_chat_template_config(model_dir, *p->tokenizer_);
   if (!chat.templates.empty()) p->chat_templates_.emplace(chat);
   return p;
 }

@@ -157,6 +157,11 @@ Value special_tokens_map(const tok::SpecialTokens& tokens) {
 }
 
 ChatTemplateConfig load_chat_template_config(const std::filesystem::path& dir) {
+  TFM_CHECK(std::filesystem::is_directory(dir), "[templates] not a model folder: ", dir.string());
+  return load_chat_template_config(dir, tok::load_special_tokens(dir));
+}
+
+ChatTemplateConfig load_chat_template_config(const std::filesystem::path& dir, const tok::SpecialTokens& tokens) {
   namespace fs = std::filesystem;
   TFM_CHECK(fs::is_directory(dir), "[templates] not a model folder: ", dir.string());
   ChatTemplateConfig cfg;
@@ -193,7 +198,7 @@ ChatTemplateConfig load_chat_template_config(const std::filesystem::path& dir) {
     std::sort(files.begin(), files.end());
     for (const auto& f : files) cfg.templates.emplace_back(f.stem().string(), io::read_text_file(f));
   }
-  cfg.special_tokens = special_tokens_map(tok::load_special_tokens(dir));
+  cfg.special_tokens = special_tokens_map(tokens);
   return cfg;
 }
 

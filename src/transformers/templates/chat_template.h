@@ -85,6 +85,9 @@ struct ChatTemplateConfig {
 // tokens are the tokenizer's, as tok::load_special_tokens resolves them (AutoTokenizer's rule,
 // the tokenizer class's defaults included).
 ChatTemplateConfig load_chat_template_config(const std::filesystem::path& model_dir);
+// The same with the special tokens of a tokenizer already loaded from the folder (HF renders with
+// the live tokenizer's special_tokens_map; this also spares a second resolution of legacy files).
+ChatTemplateConfig load_chat_template_config(const std::filesystem::path& model_dir, const tok::SpecialTokens& tokens);
 
 // HF's special_tokens_map, the variables apply_chat_template passes: each of bos_token ...
 // mask_token that is set and not empty, and additional_special_tokens when not empty.
