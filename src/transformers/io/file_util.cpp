@@ -17,10 +17,11 @@ std::string read_text_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   TFM_CHECK(in.good(), "[io] cannot read ", path.string(), ": ", std::strerror(errno));
   std::error_code ec;
-  if (std::filesystem::is_regular_file(path, ec)) {
+  const uintmax_t size = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
+  if (!ec && size > 0) {
     // One read of the file's size: copying through a stringstream takes twice as long on a
-    // 33 MB tokenizer.json.
-    std::string text(size_t(std::filesystem::file_size(path)), '\0');
+    // 33 MB tokenizer.json. Files that report no size (pipes, /proc) are streamed below.
+    std::string text(size_t(size), '\0');
     in.read(text.data(), std::streamsize(text.size()));
     TFM_CHECK(in.gcount() == std::streamsize(text.size()), "[io] error while reading ", path.string());
     return text;
