@@ -144,8 +144,7 @@ void BM_SgemmSkinny(benchmark::State& state) {
 BENCHMARK(BM_SgemmSkinny)->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond);
 
 // ops::linear with many rows (prefill): f32 goes to sgemm, f16/bf16 weights to the tiled path.
-void BM_LinearPrefill(benchmark::State& state, DType dt) {
-  const int64_t rows = state.range(0), out = 4096, in = 4096;
+void run_linear(benchmark::State& state, DType dt, int64_t rows, int64_t out, int64_t in) {
   bench::limits();
   Tensor w = weights(dt, out, in);
   Generator gen(3);
@@ -155,6 +154,7 @@ void BM_LinearPrefill(benchmark::State& state, DType dt) {
   for (auto _ : state) benchmark::DoNotOptimize(ops::linear(x, w).raw_data());
   report(state, sw, double(w.nbytes()), 2.0 * rows * out * in);
 }
+void BM_LinearPrefill(benchmark::State& state, DType dt) { run_linear(state, dt, state.range(0), 4096, 4096); }
 // The previous prefill path for half weights, for comparison: gemv over groups of 8 rows
 // (streams the weights once per group).
 void BM_PrefillViaGemv(benchmark::State& state, DType dt) {
@@ -186,15 +186,7 @@ BENCHMARK_CAPTURE(BM_LinearPrefill, bf16, DType::BFloat16)->Arg(128)->Arg(512)->
 // 896x896, k/v 128x896, gate/up 4864x896, down 896x4864; Llama-3.2-1B: q/o 2048x2048, k/v
 // 512x2048, gate/up 8192x2048, down 2048x8192): the work one prefill layer does.
 void BM_LinearModelShape(benchmark::State& state, DType dt) {
-  const int64_t rows = 512, out = state.range(0), in = state.range(1);
-  bench::limits();
-  Tensor w = weights(dt, out, in);
-  Generator gen(3);
-  Tensor x = ops::randn({rows, in}, gen);
-  benchmark::DoNotOptimize(ops::linear(x, w).raw_data());
-  bench::Stopwatch sw;
-  for (auto _ : state) benchmark::DoNotOptimize(ops::linear(x, w).raw_data());
-  report(state, sw, double(w.nbytes()), 2.0 * rows * out * in);
+  run_linear(state, dt, 512, state.range(0), state.range(1));
 }
 void model_shapes(benchmark::internal::Benchmark* b) {
   for (auto [out, in] : {std::pair<int64_t, int64_t>{896, 896}, {128, 896}, {4864, 896}, {896, 4864}, {2048, 2048},
