@@ -59,6 +59,11 @@ TEST(BenchTest, RandomWeightsReportAndSavedFolder) {
   nlohmann::json s = nlohmann::json::parse(run_ok("bench " + saved.string() + " --dtype bfloat16" + common));
   EXPECT_EQ(s["weights_bytes"].get<int64_t>(), 106816 * 2);  // bf16 stays 2 bytes
   EXPECT_EQ(s["matmul_precision"].get<std::string>(), "highest");
+  // Bytes of mapped files (weights, libraries) in 2 MiB pages, -1 where the kernel does not say:
+  // resident, so at most the peak RSS.
+  const int64_t huge = s["file_pmd_mapped_bytes"].get<int64_t>();
+  EXPECT_GE(huge, -1);
+  EXPECT_LE(huge, s["peak_rss_bytes"].get<int64_t>());
   nlohmann::json m = nlohmann::json::parse(
       run_ok("bench " + saved.string() + " --dtype bfloat16 --matmul-precision medium" + common));
   EXPECT_EQ(m["matmul_precision"].get<std::string>(), "medium");
