@@ -72,4 +72,11 @@ void Gemma2HybridCache::reorder(const std::vector<int64_t>& beam_idx) {
   }
 }
 
+Tensor window_mask(const Tensor& attention_mask, int64_t first, int64_t slots) {
+  const int64_t available = std::min(slots, attention_mask.size(1) - first);
+  Tensor mask = attention_mask.narrow(1, first, available);
+  if (available == slots) return mask;
+  return ops::cat({mask, Tensor::ones({mask.size(0), slots - available}, mask.dtype())}, 1);
+}
+
 }  // namespace transformers::models::gemma2

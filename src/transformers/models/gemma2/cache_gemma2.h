@@ -38,4 +38,9 @@ class Gemma2HybridCache : public nn::KVCache {
   int64_t seen_tokens_ = 0;
 };
 
+// The mask of a sliding layer's buffer: attention_mask [batch, past + seq] -> its columns for the
+// `slots` buffer slots from `first` (Window::first_column); slots past the mask's end hold no
+// token yet (the causal mask hides them), marked 1 here. Gemma2 and Gemma3 attention use it.
+Tensor window_mask(const Tensor& attention_mask, int64_t first, int64_t slots);
+
 }  // namespace transformers::models::gemma2

@@ -37,13 +37,6 @@ Gemma2Attention::Gemma2Attention(const Gemma2Config& config, const nn::WeightSco
       v_proj(w / "v_proj", config.hidden_size, config.num_key_value_heads * config.head_dim, config.attention_bias),
       o_proj(w / "o_proj", config.num_attention_heads * config.head_dim, config.hidden_size, config.attention_bias) {}
 
-Tensor window_mask(const Tensor& attention_mask, int64_t first, int64_t slots) {
-  const int64_t available = std::min(slots, attention_mask.size(1) - first);
-  Tensor mask = attention_mask.narrow(1, first, available);
-  if (available == slots) return mask;
-  return cat({mask, Tensor::ones({mask.size(0), slots - available}, mask.dtype())}, 1);
-}
-
 Tensor Gemma2Attention::forward(const Tensor& hidden_states, const std::pair<Tensor, Tensor>& position_embeddings,
                                  const Tensor& attention_mask, nn::KVCache* past_key_values) const {
   const int64_t batch = hidden_states.size(0), seq = hidden_states.size(1);

@@ -18,11 +18,6 @@ struct Gemma2MLP {
   Tensor forward(const Tensor& x) const;
 };
 
-// The mask of a sliding layer's Gemma2HybridCache buffer: attention_mask [batch, past + seq] ->
-// its columns for the `slots` buffer slots from `first` (Window::first_column); slots past the
-// mask's end hold no token yet (the causal mask hides them), marked 1 here. Gemma3 uses it too.
-Tensor window_mask(const Tensor& attention_mask, int64_t first, int64_t slots);
-
 struct Gemma2Attention {
   int64_t layer_idx, head_dim, num_key_value_groups;
   double scaling;

@@ -25,7 +25,6 @@
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
 #include "transformers/models/gemma2/cache_gemma2.h"
-#include "transformers/models/gemma2/modeling_gemma2.h"
 
 namespace transformers::models::gemma3 {
 
