@@ -297,6 +297,19 @@ TEST(GenerateTest, RejectsBadInputs) {
   config.num_beams = 0;
   EXPECT_THROW(generation::generate(*model, Tensor::from_vector(std::vector<int64_t>{1}, {1, 1}), Tensor(), config),
                Error);
+  // A streamer with beam search is refused, as in HF (beams are only known at the end).
+  config.num_beams = 2;
+  int calls = 0;
+  const generation::TokenCallback count = [&](const std::vector<int64_t>&) { ++calls; };
+  try {
+    generation::generate(*model, Tensor::from_vector(std::vector<int64_t>{1, 159}, {1, 2}), Tensor(), config, count);
+    ADD_FAILURE() << "a streamer was accepted with beam search";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("[generate] a token callback (streamer) cannot be used with beam search", 0),
+              0u)
+        << e.what();
+  }
+  EXPECT_EQ(calls, 0);
 }
 
 TEST(AssistedGenerationTest, PromptLookupAndDraftModelGiveTheGreedyResult) {

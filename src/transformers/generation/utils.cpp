@@ -513,6 +513,9 @@ GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const 
   config.validate();
   TFM_CHECK(config.stop_strings.empty() || hooks.decode,
             "[generate] stop_strings need a tokenizer to decode with (GenerateHooks::decode)");
+  // As HF's "`streamer` cannot be used with beam search": beams are only known at the end.
+  TFM_CHECK(!hooks.on_tokens || config.num_beams == 1,
+            "[generate] a token callback (streamer) cannot be used with beam search; set num_beams to 1");
   autograd::NoGradGuard no_grad;
   Prompt p = prepare(model, input_ids, attention_mask, config);
   if (int64_t(p.ids[0].size()) >= p.max_length) return {p.ids, {}};
