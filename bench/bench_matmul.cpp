@@ -144,9 +144,10 @@ void BM_SgemmSkinny(benchmark::State& state) {
 BENCHMARK(BM_SgemmSkinny)->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond);
 
 // ops::linear with many rows (prefill): f32 goes to sgemm, f16/bf16 weights to the tiled path.
-void run_linear(benchmark::State& state, DType dt, int64_t rows, int64_t out, int64_t in) {
+// k_major: W given as the transposed view of [in, out] storage (Hugging Face's Conv1D, GPT-2).
+void run_linear(benchmark::State& state, DType dt, int64_t rows, int64_t out, int64_t in, bool k_major = false) {
   bench::limits();
-  Tensor w = weights(dt, out, in);
+  Tensor w = k_major ? weights(dt, in, out).transpose(0, 1) : weights(dt, out, in);
   Generator gen(3);
   Tensor x = ops::randn({rows, in}, gen);
   benchmark::DoNotOptimize(ops::linear(x, w).raw_data());
@@ -195,6 +196,18 @@ void model_shapes(benchmark::internal::Benchmark* b) {
   b->Unit(benchmark::kMillisecond);
 }
 BENCHMARK_CAPTURE(BM_LinearModelShape, f32, DType::Float32)->Apply(model_shapes);
+// GPT-2 medium's projections (c_attn 1024 -> 3072, c_fc 1024 -> 4096, c_proj 4096 -> 1024) at 1 and
+// 512 rows, on the [in, out] layout and, for comparison, on row-major weights of the same shape.
+void BM_LinearConv1D(benchmark::State& state, bool k_major) {
+  run_linear(state, DType::Float32, state.range(0), state.range(1), state.range(2), k_major);
+}
+void conv1d_shapes(benchmark::internal::Benchmark* b) {
+  for (int64_t rows : {1, 512})
+    for (auto [out, in] : {std::pair<int64_t, int64_t>{3072, 1024}, {4096, 1024}, {1024, 4096}}) b->Args({rows, out, in});
+  b->Unit(benchmark::kMillisecond);
+}
+BENCHMARK_CAPTURE(BM_LinearConv1D, in_out, true)->Apply(conv1d_shapes);
+BENCHMARK_CAPTURE(BM_LinearConv1D, out_in, false)->Apply(conv1d_shapes);
 BENCHMARK_CAPTURE(BM_LinearModelShape, f16, DType::Float16)->Apply(model_shapes);
 
 // Float32 matmul precision "medium": input and weights rounded to bf16 and the AVX512-BF16

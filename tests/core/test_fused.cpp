@@ -364,6 +364,52 @@ TEST(GemmBf16Test, MediumPrecisionMatchesTheRoundedDefinition) {
       }
 }
 
+// HF's Conv1D keeps its weight [in, out]; GPT-2 passes linear() the transposed view. Every path
+// (decode rows through gemv_k_major, prefill slices, more rows than outputs, "medium") must give
+// sum_i x[r, i] W[i, o] + b[o], computed here in double from the weights as stored.
+TEST(FusedTest, LinearOnATransposedWeightViewMatchesTheDefinition) {
+  Generator gen(12);
+  struct Shape2 {
+    int64_t n_out, k;
+  };
+  for (DType dt : kDTypes)
+    for (Shape2 sh : {Shape2{37, 70}, Shape2{300, 129}, Shape2{9, 200}})
+      for (int64_t rows : {int64_t(1), int64_t(3), int64_t(8), int64_t(9), int64_t(40), int64_t(400)}) {
+        const int64_t ldw = sh.n_out + 3;  // a padded row stride, as a view into a larger buffer
+        Tensor storage = ops::randn({sh.k, ldw}, gen).to(dt);
+        Tensor weight = storage.narrow(1, 0, sh.n_out).transpose(0, 1);  // [n_out, k], strides (1, ldw)
+        ASSERT_EQ(weight.stride(0), 1);
+        Tensor x = ops::randn({rows, sh.k}, gen), b = ops::randn({sh.n_out}, gen);
+        std::vector<double> w = storage.to_vector<double>(), xv = x.to_vector<double>(), bv = b.to_vector<double>();
+        std::vector<float> want(size_t(rows * sh.n_out));
+        double scale = 0;  // sum |x w|: the size of f32 rounding in any summation order
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t o = 0; o < sh.n_out; ++o) {
+            double acc = bv[size_t(o)], mag = 0;
+            for (int64_t i = 0; i < sh.k; ++i) {
+              acc += xv[size_t(r * sh.k + i)] * w[size_t(i * ldw + o)];
+              mag += std::abs(xv[size_t(r * sh.k + i)] * w[size_t(i * ldw + o)]);
+            }
+            want[size_t(r * sh.n_out + o)] = float(acc);
+            scale = std::max(scale, mag);
+          }
+        const Tensor expected = Tensor::from_vector(want, {rows, sh.n_out});
+        const std::string what = std::string(dtype_name(dt)) + " n_out=" + std::to_string(sh.n_out) +
+                                 " k=" + std::to_string(sh.k) + " rows=" + std::to_string(rows);
+        const double atol = 1e-6 * scale;
+        expect_close(ops::linear(x, weight, b), expected, atol, 0, what);
+        {
+          SimdGuard scalar(runtime::SimdLevel::Scalar);
+          expect_close(ops::linear(x, weight, b), expected, atol, 0, "scalar " + what);
+        }
+        // "medium" rounds to bf16 either way: the view and a row-major copy agree exactly.
+        runtime::set_float32_matmul_precision("medium");
+        const Tensor medium_view = ops::linear(x, weight, b), medium_copy = ops::linear(x, weight.contiguous(), b);
+        runtime::set_float32_matmul_precision("highest");
+        if (rows > cpu::kGemvMaxRows) expect_close(medium_view, medium_copy, 0, 0, "medium " + what);
+      }
+}
+
 TEST(VecTest, MaxAndSumOverEveryLength) {
   // Lengths 0..40 cover the empty span, the tails and several 8-wide blocks; the maximum sits at
   // each position in turn, and -inf entries (masked keys) never win.

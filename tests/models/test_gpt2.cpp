@@ -7,6 +7,7 @@
 #include "models/decoder_checks.h"
 #include "transformers/core/error.h"
 #include "transformers/io/checkpoint.h"
+#include "transformers/models/gpt2/modeling_gpt2.h"
 
 using namespace transformers;
 using namespace transformers::testing::decoder;
@@ -42,6 +43,17 @@ TEST(GPT2ModelTest, Conv1DWeightsAreBoundAsInOut) {
   EXPECT_NE(load_error(dir, false).find("transformer.h.0.mlp.c_fc.weight: expected [64, 96], file has [64, 256]"),
             std::string::npos)
       << load_error(dir, false);
+}
+
+TEST(GPT2ModelTest, Conv1DWeightsAreHeldOnce) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // Note [Conv1D layout]: linear() runs on a transposed view of the [in, out] weight, which shares
+  // its storage (no second copy), so a loaded model holds each projection once.
+  auto model = models::gpt2::GPT2LMHeadModel::from_pretrained(shared_path("fixtures/models/gpt2"));
+  const models::gpt2::Conv1D& c_fc = model->transformer.h[0].mlp.c_fc;
+  EXPECT_EQ(c_fc.weight_t.shape(), (Shape{c_fc.weight.size(1), c_fc.weight.size(0)}));
+  EXPECT_EQ(c_fc.weight_t.raw_data(), c_fc.weight.raw_data());
+  EXPECT_EQ(c_fc.weight_t.stride(0), 1);
 }
 
 TEST(GPT2ModelTest, LoadsBaseModelCheckpointWithMaskBuffers) {

@@ -81,11 +81,12 @@ int64_t slice_size(int64_t n, int64_t min) {
   return std::clamp<int64_t>(((n + per - 1) / per + 15) / 16 * 16, min, std::max<int64_t>(n, min));
 }
 
-// y [rows, n_out] (row stride ldy) = x [rows, k] w^T (+ bias), while the slice is in cache.
+// y [rows, n_out] (row stride ldy) = x [rows, k] w^T (+ bias), while the slice is in cache. w is
+// [n_out, k] with row stride ldw, or with k_major [k, n_out] (Hugging Face's Conv1D layout).
 void sgemm_xwt(const float* x, int64_t rows, int64_t k, const float* w, int64_t ldw, int64_t n_out, float* y,
-               int64_t ldy, const float* bias) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(n_out), int(k), 1.0f, x, int(k), w, int(ldw),
-              0.0f, y, int(ldy));
+               int64_t ldy, const float* bias, bool k_major = false) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, k_major ? CblasNoTrans : CblasTrans, int(rows), int(n_out), int(k), 1.0f,
+              x, int(k), w, int(ldw), 0.0f, y, int(ldy));
   if (bias)
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t o = 0; o < n_out; ++o) y[r * ldy + o] += bias[o];
@@ -97,8 +98,10 @@ void linear_gemm(const Tensor& x, const Tensor& weight, const float* bias, const
   const bool half = wdt != DType::Float32;
   const float* px = x.data<float>();
   float* py = y.data<float>();
+  // weight [n_out, k] is a transposed view of [k, n_out] storage (Conv1D): slices are columns.
+  const bool k_major = weight.stride(1) != 1;
   if (rows > n_out) {
-    Tensor w32 = half ? weight.to(DType::Float32).contiguous() : weight;
+    Tensor w32 = half || k_major ? weight.to(DType::Float32).contiguous() : weight;
     const float* pw = w32.data<float>();
     const int64_t ldw = w32.stride(0);
     auto row_slices = [&](int64_t r0, int64_t r1) {
@@ -114,19 +117,22 @@ void linear_gemm(const Tensor& x, const Tensor& weight, const float* bias, const
   }
   const size_t es = dtype_size(wdt);
   const std::byte* w = static_cast<const std::byte*>(weight.raw_data());
-  const int64_t ldw = weight.stride(0);
+  const int64_t ldw = k_major ? weight.stride(1) : weight.stride(0);
   auto slices = [&](int64_t o0, int64_t o1) {
     const int64_t nt = o1 - o0;
-    const float* b = reinterpret_cast<const float*>(w + o0 * ldw * int64_t(es));
+    // The slice's first weight: row o0, or column o0 of the [k, n_out] storage.
+    const std::byte* first = w + (k_major ? o0 : o0 * ldw) * int64_t(es);
+    const float* b = reinterpret_cast<const float*>(first);
     int64_t ldb = ldw;
     if (half) {
       thread_local std::vector<float> buffer;
       if (buffer.size() < size_t(nt * k)) buffer.resize(size_t(nt * k));
-      cpu::rows_to_f32(w + o0 * ldw * int64_t(es), wdt, nt, k, ldw, buffer.data());
+      if (k_major) cpu::rows_to_f32(first, wdt, k, nt, ldw, buffer.data());  // [k, nt]
+      else cpu::rows_to_f32(first, wdt, nt, k, ldw, buffer.data());          // [nt, k]
       b = buffer.data();
-      ldb = k;
+      ldb = k_major ? nt : k;
     }
-    sgemm_xwt(px, rows, k, b, ldb, nt, py + o0, n_out, bias ? bias + o0 : nullptr);
+    sgemm_xwt(px, rows, k, b, ldb, nt, py + o0, n_out, bias ? bias + o0 : nullptr, k_major);
   };
   cpu::parallel_for(n_out, tile, slices);
 }
@@ -200,25 +206,33 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   const DType wdt = weight.dtype();
   const bool half_weight = wdt == DType::Float16 || wdt == DType::BFloat16;
   Tensor out;
+  // Weights whose rows are contiguous, or the transpose of such a matrix (HF's Conv1D keeps
+  // [in, out]: GPT-2 runs on a view instead of a transposed copy).
+  const bool k_major = weight.stride(1) != 1 && weight.stride(0) == 1 && n_out > 1;
   if (!grad && x.dtype() != DType::Float64 && (wdt == DType::Float32 || half_weight) &&
-      weight.stride(1) == 1) {
+      (weight.stride(1) == 1 || k_major)) {
     Tensor x2 = x.to(DType::Float32).reshape({-1, k}).contiguous();
     const int64_t rows = x2.size(0);
     Tensor b32 = bias.defined() ? bias.to(DType::Float32).contiguous() : Tensor();
     Tensor y = Tensor::empty({rows, n_out}, DType::Float32);
     if (rows <= cpu::kGemvMaxRows) {
       // Few rows (decode): one pass over the weights, in their stored dtype.
-      cpu::gemv({weight.raw_data(), wdt, n_out, k, weight.stride(0), x2.data<float>(), k,
-                 y.data<float>(), n_out, rows, b32.defined() ? b32.data<float>() : nullptr});
+      const cpu::GemvArgs args{weight.raw_data(), wdt, n_out, k, k_major ? weight.stride(1) : weight.stride(0),
+                               x2.data<float>(), k, y.data<float>(), n_out, rows,
+                               b32.defined() ? b32.data<float>() : nullptr};
+      if (k_major) cpu::gemv_k_major(args);
+      else cpu::gemv(args);
     } else if (runtime::bf16_matmul_allowed()) {
-      // Float32 matmul precision "medium": x and W rounded to bf16 (runtime.h).
+      // Float32 matmul precision "medium": x and W rounded to bf16 (runtime.h). The bf16 kernel
+      // reads weight rows; a Conv1D weight is made row-major for the call.
+      const Tensor w = k_major ? weight.contiguous() : weight;
       const float* bp = b32.defined() ? b32.data<float>() : nullptr;
       if (runtime::has_avx512_bf16() && runtime::simd_level() == runtime::SimdLevel::Avx2)
-        cpu::gemm_bf16_avx512(x2.data<float>(), rows, k, weight.raw_data(), wdt, weight.stride(0), n_out,
-                              y.data<float>(), n_out, bp);
+        cpu::gemm_bf16_avx512(x2.data<float>(), rows, k, w.raw_data(), wdt, w.stride(0), n_out, y.data<float>(),
+                              n_out, bp);
       else
-        linear_gemm(x2.to(DType::BFloat16).to(DType::Float32),
-                    wdt == DType::BFloat16 ? weight : weight.to(DType::BFloat16), bp, y);
+        linear_gemm(x2.to(DType::BFloat16).to(DType::Float32), wdt == DType::BFloat16 ? w : w.to(DType::BFloat16),
+                    bp, y);
     } else {
       linear_gemm(x2, weight, b32.defined() ? b32.data<float>() : nullptr, y);
     }

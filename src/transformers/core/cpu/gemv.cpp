@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "transformers/core/cpu/pool.h"
 #include "transformers/core/error.h"
@@ -160,6 +161,99 @@ void gemv_avx2(const GemvArgs& a) {
   const int64_t grain = (grain_for(a.n_out, min_rows) + 7) / 8 * 8;
   parallel_for(a.n_out, grain, run);
 }
+
+namespace {
+// partial [rows, n_out] = x[:, i0:i1] W[i0:i1, :] for W stored [k, n_out].
+template <DType DT>
+__attribute__((target("avx2,fma,f16c"))) void k_major_chunk_avx2(const GemvArgs& a, int64_t i0, int64_t i1,
+                                                                  float* partial) {
+  constexpr int64_t es = DT == DType::Float32 ? 4 : 2;
+  const int64_t n8 = a.n_out / 8 * 8;
+  std::fill(partial, partial + a.rows * a.n_out, 0.0f);
+  auto row_of = [&](int64_t i) { return static_cast<const std::byte*>(a.w) + i * a.ldw * es; };
+  int64_t i = i0;
+  // Four weight rows per pass over the partial sums: one load and one store of them per four
+  // FMAs (one per row made the stores the limit when W is in cache).
+  for (; i + 4 <= i1; i += 4) {
+    const std::byte* w0 = row_of(i), *w1 = row_of(i + 1), *w2 = row_of(i + 2), *w3 = row_of(i + 3);
+    for (int64_t r = 0; r < a.rows; ++r) {
+      const float* xr = a.x + r * a.ldx + i;
+      const __m256 x0 = _mm256_set1_ps(xr[0]), x1 = _mm256_set1_ps(xr[1]), x2 = _mm256_set1_ps(xr[2]),
+                   x3 = _mm256_set1_ps(xr[3]);
+      float* p = partial + r * a.n_out;
+      int64_t o = 0;
+      for (; o < n8; o += 8) {
+        __m256 acc = _mm256_loadu_ps(p + o);
+        acc = _mm256_fmadd_ps(load8<DT>(w0, o), x0, acc);
+        acc = _mm256_fmadd_ps(load8<DT>(w1, o), x1, acc);
+        acc = _mm256_fmadd_ps(load8<DT>(w2, o), x2, acc);
+        acc = _mm256_fmadd_ps(load8<DT>(w3, o), x3, acc);
+        _mm256_storeu_ps(p + o, acc);
+      }
+      for (; o < a.n_out; ++o)
+        p[o] += weight_at(w0, DT, o) * xr[0] + weight_at(w1, DT, o) * xr[1] + weight_at(w2, DT, o) * xr[2] +
+                weight_at(w3, DT, o) * xr[3];
+    }
+  }
+  for (; i < i1; ++i) {
+    const std::byte* wrow = row_of(i);
+    for (int64_t r = 0; r < a.rows; ++r) {
+      const float xi = a.x[r * a.ldx + i];
+      const __m256 xv = _mm256_set1_ps(xi);
+      float* p = partial + r * a.n_out;
+      int64_t o = 0;
+      for (; o < n8; o += 8) _mm256_storeu_ps(p + o, _mm256_fmadd_ps(load8<DT>(wrow, o), xv, _mm256_loadu_ps(p + o)));
+      for (; o < a.n_out; ++o) p[o] += weight_at(wrow, DT, o) * xi;
+    }
+  }
+}
+
+void k_major_chunk_scalar(const GemvArgs& a, int64_t i0, int64_t i1, float* partial) {
+  const size_t es = dtype_size(a.w_dtype);
+  std::fill(partial, partial + a.rows * a.n_out, 0.0f);
+  for (int64_t i = i0; i < i1; ++i) {
+    const void* wrow = static_cast<const std::byte*>(a.w) + i * a.ldw * int64_t(es);
+    for (int64_t r = 0; r < a.rows; ++r)
+      for (int64_t o = 0; o < a.n_out; ++o) partial[r * a.n_out + o] += weight_at(wrow, a.w_dtype, o) * a.x[r * a.ldx + i];
+  }
+}
+
+void run_k_major(const GemvArgs& a, bool simd) {
+  TFM_CHECK(a.w_dtype == DType::Float32 || a.w_dtype == DType::Float16 || a.w_dtype == DType::BFloat16,
+            "[linear] unsupported weight dtype ", dtype_name(a.w_dtype));
+  const int64_t chunks = (a.k + kKMajorChunk - 1) / kKMajorChunk, size = a.rows * a.n_out;
+  thread_local std::vector<float> partials;
+  if (partials.size() < size_t(std::max<int64_t>(chunks, 1) * size)) partials.resize(size_t(chunks * size));
+  float* base = partials.data();
+  auto run = [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t i0 = c * kKMajorChunk, i1 = std::min(a.k, i0 + kKMajorChunk);
+      float* p = base + c * size;
+      if (!simd) k_major_chunk_scalar(a, i0, i1, p);
+      else if (a.w_dtype == DType::Float32) k_major_chunk_avx2<DType::Float32>(a, i0, i1, p);
+      else if (a.w_dtype == DType::Float16) k_major_chunk_avx2<DType::Float16>(a, i0, i1, p);
+      else k_major_chunk_avx2<DType::BFloat16>(a, i0, i1, p);
+    }
+  };
+  if (a.n_out * a.k < kParallelMinWeights) run(0, chunks);
+  else parallel_for(chunks, 1, run);
+  // Chunk sums in chunk order, then the bias: each partial is read once, front to back.
+  for (int64_t r = 0; r < a.rows; ++r) {
+    float* y = a.y + r * a.ldy;
+    std::fill(y, y + a.n_out, 0.0f);
+    for (int64_t c = 0; c < chunks; ++c) {
+      const float* p = base + c * size + r * a.n_out;
+      for (int64_t o = 0; o < a.n_out; ++o) y[o] += p[o];
+    }
+    if (a.bias)
+      for (int64_t o = 0; o < a.n_out; ++o) y[o] += a.bias[o];
+  }
+}
+}  // namespace
+
+void gemv_k_major_reference(const GemvArgs& a) { run_k_major(a, false); }
+
+void gemv_k_major(const GemvArgs& a) { run_k_major(a, runtime::simd_level() == runtime::SimdLevel::Avx2); }
 
 void gemv(const GemvArgs& a) {
   TFM_CHECK(a.w_dtype == DType::Float32 || a.w_dtype == DType::Float16 || a.w_dtype == DType::BFloat16,

@@ -28,6 +28,14 @@ void gemv(const GemvArgs& args);
 void gemv_reference(const GemvArgs& args);
 void gemv_avx2(const GemvArgs& args);
 
+// The same product with W stored [k, n_out] (row stride ldw), Hugging Face's Conv1D layout:
+// y[r, o] = sum_i x[r, i] W[i, o] (+ bias). Threads stream W's rows in fixed chunks of
+// kKMajorChunk, each into its own partial sums, added in chunk order: the result does not depend
+// on the thread count. AVX2 when the CPU has it, else the reference.
+inline constexpr int64_t kKMajorChunk = 64;
+void gemv_k_major(const GemvArgs& args);
+void gemv_k_major_reference(const GemvArgs& args);
+
 // Largest row count for which linear() takes the gemv path instead of GEMM.
 inline constexpr int64_t kGemvMaxRows = 8;
 

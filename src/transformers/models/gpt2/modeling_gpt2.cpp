@@ -12,12 +12,13 @@ using namespace transformers::ops;
 
 // Note [Conv1D layout]
 // GPT-2 checkpoints store every projection as Conv1D, weight [in, out]. We bind that tensor under
-// its HF key and shape (strict loading, save_pretrained round-trips), and keep one transposed copy
-// [out, in] for ops::linear, whose kernels read rows of the weight.
+// its HF key and shape (strict loading, save_pretrained round-trips) and give ops::linear its
+// transpose as a view: linear reads [in, out] storage directly (cpu::gemv_k_major for decoding,
+// column slices of sgemm for prompts), so the weights are held once and gradients reach them.
 Conv1D::Conv1D(const nn::WeightScope& w, int64_t nf, int64_t nx)
     : weight(w.tensor("weight", {nx, nf}, nn::Init::Normal)),
       bias(w.tensor("bias", {nf}, nn::Init::Zeros)),
-      weight_t(weight.transpose(0, 1).contiguous()) {}
+      weight_t(weight.transpose(0, 1)) {}
 
 GPT2Attention::GPT2Attention(const GPT2Config& config, const nn::WeightScope& w, int64_t layer_idx)
     : layer_idx(layer_idx),

@@ -14,7 +14,7 @@ namespace transformers::models::gpt2 {
 struct Conv1D {
   Tensor weight;    // [nx, nf], as in the checkpoint (what named_parameters() reports)
   Tensor bias;      // [nf]
-  Tensor weight_t;  // [nf, nx]: the transpose, made once at load so decoding runs the GEMV kernel
+  Tensor weight_t;  // [nf, nx]: a transposed view of weight (Note [Conv1D layout]), no copy
 
   Conv1D() = default;
   Conv1D(const nn::WeightScope& w, int64_t nf, int64_t nx);
