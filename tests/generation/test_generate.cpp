@@ -585,6 +585,39 @@ TEST(StopStringsTest, AStopStringMayEndInsideTheLastToken) {
             std::vector<int64_t>(greedy.begin(), greedy.begin() + int64_t(end)));
 }
 
+TEST(StopStringsTest, AStopStringEndingInACharacterSplitAcrossByteTokens) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // Byte-fallback and byte-level tokenizers split a character across tokens; until its last byte
+  // arrives, decoding shows U+FFFD. Two generated tokens are made to decode to the bytes of "é"
+  // (C3 A9): the stop string "é" ends inside the second, so generation stops there.
+  auto model = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama"));
+  const std::vector<int64_t> prompt{1, 159, 216, 93, 113};
+  Tensor ids = Tensor::from_vector(prompt, {1, int64_t(prompt.size())});
+  generation::GenerationConfig config;
+  config.max_new_tokens = 8;
+  const std::vector<int64_t> greedy = generation::generate(*model, ids, Tensor(), config).sequences[0];
+  size_t j = prompt.size();
+  while (j + 1 < greedy.size() && greedy[j] == greedy[j + 1]) ++j;
+  ASSERT_LT(j + 1, greedy.size()) << "no two different consecutive tokens to split a character over";
+  const int64_t lead = greedy[j], trail = greedy[j + 1];
+  generation::GenerateHooks hooks;
+  hooks.decode = [&](const std::vector<int64_t>& tokens) {
+    std::string bytes;
+    for (int64_t t : tokens)
+      bytes += t == lead ? std::string("\xC3") : t == trail ? std::string("\xA9") : "[" + std::to_string(t) + "]";
+    std::string text;  // invalid UTF-8 bytes become U+FFFD, as a tokenizer's decode does
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      if (bytes[i] == '\xC3' && i + 1 < bytes.size() && bytes[i + 1] == '\xA9') text += bytes.substr(i++, 2);
+      else if (static_cast<unsigned char>(bytes[i]) >= 0x80) text += "\xEF\xBF\xBD";
+      else text += bytes[i];
+    }
+    return text;
+  };
+  config.stop_strings = {"\xC3\xA9"};
+  EXPECT_EQ(generation::generate(*model, ids, Tensor(), config, hooks).sequences[0],
+            std::vector<int64_t>(greedy.begin(), greedy.begin() + int64_t(j + 2)));
+}
+
 // ---------------------------------------------------------------- early_stopping
 
 TEST(BeamEarlyStoppingTest, NeverSearchesOnWhereFalseStops) {

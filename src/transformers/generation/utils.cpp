@@ -97,7 +97,12 @@ bool hits_stop_string(const GenerationConfig& c, const TokenDecoder& decode, con
   std::vector<int64_t> tail(row.begin() + from, row.end());
   const std::string text = decode(tail);
   tail.pop_back();
-  const size_t before = decode(tail).size();  // text up to the last token
+  // The text up to the last token: the part of `text` the earlier tokens already decoded to. Not
+  // simply their decode's length: a character split across byte tokens decodes to U+FFFD until its
+  // last byte arrives, so the earlier decode may be longer than its share of `text`.
+  const std::string earlier = decode(tail);
+  size_t before = 0;
+  while (before < earlier.size() && before < text.size() && earlier[before] == text[before]) ++before;
   for (const std::string& s : c.stop_strings) {
     // An occurrence at `pos` ends inside the last token when pos + size > before.
     const size_t first = before + 1 > s.size() ? before + 1 - s.size() : 0;
