@@ -259,6 +259,16 @@ TEST(LegacyVocabTxt, CasedConfigKeepsCase) {
   EXPECT_EQ(tok.encode_ids("Hello hello", false), (Ids{5, 6}));
 }
 
+TEST(LegacyVocabTxt, ChatTemplateFileWinsOverTheConfigsTemplate) {
+  // HF's from_pretrained: chat_template.jinja clobbers tokenizer_config.json's chat_template.
+  fs::path dir = transformers::testing::temp_dir("chat_template_precedence");
+  write(dir / "vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n");
+  write(dir / "tokenizer_config.json", R"({"chat_template": "from config"})");
+  EXPECT_EQ(AutoTokenizer::from_pretrained(dir).chat_template(), std::optional<std::string>("from config"));
+  write(dir / "chat_template.jinja", "from file");
+  EXPECT_EQ(AutoTokenizer::from_pretrained(dir).chat_template(), std::optional<std::string>("from file"));
+}
+
 // A byte-level vocabulary over "a", "b", "c", "Ġ" and their merges: "Ġa" is 'Ġ' 'a' merged.
 const char* kByteVocab = R"({"a":0,"b":1,"c":2,"\u0120":3,"ab":4,"\u0120a":5,"\u0120ab":6,"abc":7,"<|endoftext|>":8})";
 

@@ -226,9 +226,10 @@ PreTrainedTokenizer AutoTokenizer::from_pretrained(const fs::path& folder) {
         if (e.contains("name") && e.contains("template"))
           t.chat_templates[e["name"].get<std::string>()] = e["template"].get<std::string>();
     }
-  } else if (fs::exists(folder / "chat_template.jinja")) {
-    t.chat_templates["default"] = io::read_text_file(folder / "chat_template.jinja");
   }
+  // As HF: a chat_template.jinja file replaces the config's (default) template.
+  if (fs::exists(folder / "chat_template.jinja"))
+    t.chat_templates["default"] = io::read_text_file(folder / "chat_template.jinja");
   return t;
 }
 
