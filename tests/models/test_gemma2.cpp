@@ -124,6 +124,15 @@ TEST(Gemma2HybridCacheTest, SlidingBufferRollsAsHuggingFace) {
     EXPECT_EQ(kg.size(2), p + 1);  // the global layer keeps everything
     EXPECT_EQ(cache.seq_length(), p + 1);
   }
+  // HF sizes the sliding buffer min(window, max_cache_len): a window of 5 in a cache for 3 tokens
+  // rolls exactly as the window of 3 above.
+  models::gemma2::Gemma2HybridCache clamped({5, 0}, 3);
+  clamped.update(0, keys(0, 2), keys(0, 2));
+  for (int64_t p = 2; p < 6; ++p) {
+    EXPECT_EQ(clamped.update(0, keys(p, 1), keys(p, 1)).first.to_vector<float>(), expected[size_t(p - 2)])
+        << "clamped, position " << p;
+    EXPECT_EQ(clamped.window(0).first_column, std::max<int64_t>(0, p - 2));
+  }
   // Prefill longer than the window: attention gets every key, the buffer the last three.
   models::gemma2::Gemma2HybridCache long_prompt({3, 0});
   EXPECT_EQ(long_prompt.update(0, keys(0, 5), keys(0, 5)).first.size(2), 5);

@@ -11,7 +11,15 @@ Gemma2HybridCache::Gemma2HybridCache(std::vector<int64_t> layer_sliding_window, 
     : layer_sliding_window_(std::move(layer_sliding_window)),
       global_(int64_t(layer_sliding_window_.size()), max_cache_len),
       sliding_(layer_sliding_window_.size()),
-      windows_(layer_sliding_window_.size()) {}
+      windows_(layer_sliding_window_.size()) {
+  // HF: "Sliding layers can't be larger than the overall max cache len": a buffer of
+  // min(sliding_window, max_cache_len) slots, which rolls (Note [HybridCache roll]) at its own end.
+  // generate() sizes the cache for max_length - 1 tokens, so generations shorter than the window
+  // roll once, at their last step.
+  if (max_cache_len > 0)
+    for (int64_t& w : layer_sliding_window_)
+      if (w > 0) w = std::min(w, max_cache_len);
+}
 
 // Note [HybridCache roll]: Hugging Face's _sliding_update writes a decoded token at slot
 // min(position, window - 1) and first shifts the buffer left by one whenever that slot is the last

@@ -11,7 +11,8 @@ namespace transformers::models::gemma2 {
 class Gemma2HybridCache : public nn::KVCache {
  public:
   // layer_sliding_window[i] > 0: layer i is a sliding layer with that window; 0: global.
-  // max_cache_len > 0: the global layers' storage is allocated once for that many tokens.
+  // max_cache_len > 0: the global layers' storage is allocated once for that many tokens, and the
+  // sliding buffers hold min(window, max_cache_len) (as HF's HybridCache).
   explicit Gemma2HybridCache(std::vector<int64_t> layer_sliding_window, int64_t max_cache_len = 0);
 
   std::pair<Tensor, Tensor> update(int64_t layer, const Tensor& key, const Tensor& value) override;
