@@ -189,6 +189,18 @@ std::vector<int64_t> best_tokens(const std::vector<double>& lp, size_t n) {
   return order;
 }
 
+// The llama fixture and a five-token prompt, as a [1, 5] tensor too: the setup of the tests below.
+struct LlamaAndPrompt {
+  std::unique_ptr<models::CausalLM> model;
+  std::vector<int64_t> prompt;
+  Tensor ids;
+};
+LlamaAndPrompt llama_and_prompt() {
+  const std::vector<int64_t> prompt{1, 159, 216, 93, 113};
+  return {models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama")), prompt,
+          Tensor::from_vector(prompt, {1, int64_t(prompt.size())})};
+}
+
 }  // namespace
 
 TEST(GenerateParityTest, LlamaCasesMatchTransformers) {
@@ -377,9 +389,7 @@ TEST(GenerateTest, AttentionMaskIsInferredFromPadding) {
 
 TEST(BeamStopStringsTest, AStopStringFinishesTheBeamThatMakesIt) {
   TFM_SKIP_WITHOUT_SHARED();
-  auto model = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama"));
-  const std::vector<int64_t> prompt{1, 159, 216, 93, 113};
-  Tensor ids = Tensor::from_vector(prompt, {1, int64_t(prompt.size())});
+  auto [model, prompt, ids] = llama_and_prompt();
   generation::GenerationConfig config;  // no eos token: HF fills a short row with -1
   config.num_beams = 2;
   config.num_return_sequences = 2;
@@ -430,9 +440,7 @@ TEST(BeamStopStringsTest, AStopStringFinishesTheBeamThatMakesIt) {
 
 TEST(BeamStopStringsTest, StopStringsAndEosMatchTheReferenceBeamSearch) {
   TFM_SKIP_WITHOUT_SHARED();
-  auto model = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama"));
-  const std::vector<int64_t> prompt{1, 159, 216, 93, 113};
-  Tensor ids = Tensor::from_vector(prompt, {1, int64_t(prompt.size())});
+  auto [model, prompt, ids] = llama_and_prompt();
   // Stop strings on the likeliest second tokens, so that beams stop at different lengths; one
   // spans two tokens.
   const std::vector<double> lp0 = next_log_probs(*model, prompt);
@@ -510,9 +518,7 @@ TEST(BeamStopStringsTest, BeamSamplingStopsBeamsWhereTheirTextEnds) {
   // Sampled beams cannot be derived by hand; what they return must still obey the rule: a sequence
   // shorter than max_length ends at its first stop-string hit, and each score is its new tokens'
   // log-probability (length_penalty 0).
-  auto model = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama"));
-  const std::vector<int64_t> prompt{1, 159, 216, 93, 113};
-  Tensor ids = Tensor::from_vector(prompt, {1, int64_t(prompt.size())});
+  auto [model, prompt, ids] = llama_and_prompt();
   generation::GenerationConfig config;
   config.do_sample = true;
   config.num_beams = 3;
@@ -560,9 +566,7 @@ TEST(BeamStopStringsTest, BeamSamplingStopsBeamsWhereTheirTextEnds) {
 TEST(StopStringsTest, AStopStringMayEndInsideTheLastToken) {
   TFM_SKIP_WITHOUT_SHARED();
   // HF's StopStringCriteria: the last token may run past the end of the stop string.
-  auto model = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama"));
-  const std::vector<int64_t> prompt{1, 159, 216, 93, 113};
-  Tensor ids = Tensor::from_vector(prompt, {1, int64_t(prompt.size())});
+  auto [model, prompt, ids] = llama_and_prompt();
   generation::GenerationConfig config;
   config.max_new_tokens = 8;
   generation::GenerateHooks hooks;
@@ -590,9 +594,7 @@ TEST(StopStringsTest, AStopStringEndingInACharacterSplitAcrossByteTokens) {
   // Byte-fallback and byte-level tokenizers split a character across tokens; until its last byte
   // arrives, decoding shows U+FFFD. Two generated tokens are made to decode to the bytes of "é"
   // (C3 A9): the stop string "é" ends inside the second, so generation stops there.
-  auto model = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama"));
-  const std::vector<int64_t> prompt{1, 159, 216, 93, 113};
-  Tensor ids = Tensor::from_vector(prompt, {1, int64_t(prompt.size())});
+  auto [model, prompt, ids] = llama_and_prompt();
   generation::GenerationConfig config;
   config.max_new_tokens = 8;
   const std::vector<int64_t> greedy = generation::generate(*model, ids, Tensor(), config).sequences[0];
@@ -622,9 +624,7 @@ TEST(StopStringsTest, AStopStringEndingInACharacterSplitAcrossByteTokens) {
 
 TEST(BeamEarlyStoppingTest, NeverSearchesOnWhereFalseStops) {
   TFM_SKIP_WITHOUT_SHARED();
-  auto model = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama"));
-  const std::vector<int64_t> prompt{1, 159, 216, 93, 113};
-  Tensor ids = Tensor::from_vector(prompt, {1, int64_t(prompt.size())});
+  auto [model, prompt, ids] = llama_and_prompt();
   // By hand: with eos = {a0, a1} (the two likeliest first tokens) step 1 keeps 3 * 2 candidates
   // a0..a5; a0 and a1 finish with scores l0, l1 (length 1) and a2, a3 run on. Both slots are full.
   // early_stopping false: the best running beam scored at the current length, l2 / 1, cannot beat
@@ -739,9 +739,7 @@ class CacheProbe : public models::CausalLM {
 
 TEST(CacheImplementationTest, StaticCacheGivesTheDynamicResultInStorageAllocatedOnce) {
   TFM_SKIP_WITHOUT_SHARED();
-  auto model = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/llama"));
-  const std::vector<int64_t> prompt{1, 159, 216, 93, 113};
-  Tensor ids = Tensor::from_vector(prompt, {1, int64_t(prompt.size())});
+  auto [model, prompt, ids] = llama_and_prompt();
   // The fixture Llama: 2 layers, 2 key/value heads of 16 floats (config.json).
   const int64_t layers = 2, kv_heads = 2, head_dim = 16, new_tokens = 70;
   for (int64_t beams : {1, 3}) {

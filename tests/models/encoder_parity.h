@@ -20,24 +20,36 @@ inline Tensor load_reference(const io::SafetensorsFile& file, const std::string&
   return Tensor::from_blob(v->data, v->shape, v->dtype, file.keep_alive()).clone();
 }
 
+// A fixture folder with its reference.json and reference.safetensors, opened once.
+struct ReferenceFixture {
+  std::filesystem::path dir;
+  nlohmann::json ref;
+  io::SafetensorsFile tensors;
+
+  explicit ReferenceFixture(const std::string& case_name)
+      : dir(shared_path("fixtures/models/" + case_name)),
+        ref(io::read_json(dir / "reference.json")),
+        tensors(io::SafetensorsFile::open(dir / "reference.safetensors")) {}
+
+  // The inputs, as reference.json lists them.
+  models::NamedTensors inputs() const {
+    models::NamedTensors named;
+    for (const auto& name : ref["inputs"]) named.emplace_back(name, load_reference(tensors, name));
+    return named;
+  }
+};
+
 // The fixture's inputs, as reference.json lists them.
-inline models::NamedTensors fixture_inputs(const std::string& case_name) {
-  auto dir = shared_path("fixtures/models/" + case_name);
-  nlohmann::json ref = io::read_json(dir / "reference.json");
-  io::SafetensorsFile tensors = io::SafetensorsFile::open(dir / "reference.safetensors");
-  models::NamedTensors inputs;
-  for (const auto& name : ref["inputs"]) inputs.emplace_back(name, load_reference(tensors, name));
-  return inputs;
-}
+inline models::NamedTensors fixture_inputs(const std::string& case_name) { return ReferenceFixture(case_name).inputs(); }
 
 // Every output of reference.json (all positions, padded ones included) within its atol/rtol.
 inline void check_encoder_parity(const std::string& case_name) {
-  auto dir = shared_path("fixtures/models/" + case_name);
-  nlohmann::json ref = io::read_json(dir / "reference.json");
-  io::SafetensorsFile tensors = io::SafetensorsFile::open(dir / "reference.safetensors");
+  const ReferenceFixture fixture(case_name);
+  const nlohmann::json& ref = fixture.ref;
+  const io::SafetensorsFile& tensors = fixture.tensors;
   autograd::NoGradGuard no_grad;
-  auto model = models::AutoModel::from_pretrained(dir);
-  models::NamedTensors outputs = model->forward_named(fixture_inputs(case_name), /*output_hidden_states=*/true);
+  auto model = models::AutoModel::from_pretrained(fixture.dir);
+  models::NamedTensors outputs = model->forward_named(fixture.inputs(), /*output_hidden_states=*/true);
   const double atol = ref["atol"], rtol = ref["rtol"];
   size_t checked = 0;
   for (const auto& name : ref["outputs"]) {
@@ -53,12 +65,12 @@ inline void check_encoder_parity(const std::string& case_name) {
 // Hugging Face's AutoModel on a task head's folder: the base model, the head's weights unused. Its
 // hidden states are the head fixture's (the head only reads them), and it has no head output.
 inline void check_base_model_of_head_checkpoint(const std::string& case_name) {
-  auto dir = shared_path("fixtures/models/" + case_name);
-  nlohmann::json ref = io::read_json(dir / "reference.json");
-  io::SafetensorsFile tensors = io::SafetensorsFile::open(dir / "reference.safetensors");
+  const ReferenceFixture fixture(case_name);
+  const nlohmann::json& ref = fixture.ref;
+  const io::SafetensorsFile& tensors = fixture.tensors;
   autograd::NoGradGuard no_grad;
-  auto model = models::AutoModel::base_model_from_pretrained(dir);
-  models::NamedTensors outputs = model->forward_named(fixture_inputs(case_name), /*output_hidden_states=*/true);
+  auto model = models::AutoModel::base_model_from_pretrained(fixture.dir);
+  models::NamedTensors outputs = model->forward_named(fixture.inputs(), /*output_hidden_states=*/true);
   ASSERT_TRUE(models::find_named(outputs, "last_hidden_state").defined()) << case_name;
   EXPECT_FALSE(models::find_named(outputs, "logits").defined()) << case_name;
   const double atol = ref["atol"], rtol = ref["rtol"];

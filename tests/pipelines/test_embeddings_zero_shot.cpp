@@ -115,6 +115,12 @@ std::vector<int64_t> row1_words(const std::string& case_name) {
   return w;
 }
 
+// A sentence-transformers module file, its folder created as needed.
+void write(const std::filesystem::path& p, const nlohmann::json& j) {
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p) << j.dump();
+}
+
 }  // namespace
 
 TEST(FeatureExtractionPipelineTest, TokensAreTransformersLastHiddenState) {
@@ -139,10 +145,6 @@ TEST(FeatureExtractionPipelineTest, TokensAreTransformersLastHiddenState) {
 TEST(SentenceTransformerTest, FolderPoolsTransformersHiddenStates) {
   TFM_SKIP_WITHOUT_SHARED();
   std::filesystem::path dir = fixture_with_tokenizer("bert_base", test_tokenizer(), "pipelines_sentence_transformer");
-  auto write = [&](const std::filesystem::path& p, const nlohmann::json& j) {
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p) << j.dump();
-  };
   write(dir / "modules.json",
         nlohmann::json::array({{{"idx", 0}, {"name", "0"}, {"path", ""}, {"type", "sentence_transformers.models.Transformer"}},
                                {{"idx", 1}, {"name", "1"}, {"path", "1_Pooling"}, {"type", "sentence_transformers.models.Pooling"}}}));
@@ -196,10 +198,6 @@ TEST(SentenceTransformerTest, DenseModuleProjectsThePooledEmbedding) {
   // built by hand from Hugging Face's last_hidden_state: mean over row 1's 8 real tokens, then
   // tanh(W m + b) with the weights written below, then L2 normalisation.
   std::filesystem::path dir = fixture_with_tokenizer("bert_base", test_tokenizer(), "pipelines_sentence_dense");
-  auto write = [&](const std::filesystem::path& p, const nlohmann::json& j) {
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p) << j.dump();
-  };
   write(dir / "modules.json",
         nlohmann::json::array({{{"idx", 0}, {"name", "0"}, {"path", ""}, {"type", "sentence_transformers.models.Transformer"}},
                                {{"idx", 1}, {"name", "1"}, {"path", "1_Pooling"}, {"type", "sentence_transformers.models.Pooling"}},

@@ -175,11 +175,11 @@ DenseModule DenseModule::from_folder(const std::filesystem::path& dir) {
   const bool has_bias = j.value("bias", true);
   // sentence-transformers saves the activation as its torch class path, e.g. torch.nn.modules.activation.Tanh.
   const std::string name = j.value("activation_function", std::string("torch.nn.modules.activation.Tanh"));
-  d.activation = name.substr(name.rfind('.') + 1);
-  std::transform(d.activation.begin(), d.activation.end(), d.activation.begin(),
+  std::string activation = name.substr(name.rfind('.') + 1);
+  std::transform(activation.begin(), activation.end(), activation.begin(),
                  [](unsigned char ch) { return char(std::tolower(ch)); });
   try {
-    ops::activation_from_name(d.activation);
+    d.activation = ops::activation_from_name(activation);
   } catch (const Error&) {
     throw Error("[pipeline] " + config_path.string() + ": activation_function '" + name + "' is not supported");
   }
@@ -203,7 +203,7 @@ std::vector<float> DenseModule::forward(const std::vector<float>& x) const {
   TFM_CHECK(int64_t(x.size()) == in_features, "[pipeline] Dense module takes ", in_features,
             " features, the embedding before it has ", x.size());
   Tensor y = ops::linear(Tensor::from_vector(x, {1, in_features}), weight, bias);  // [1, out_features]
-  return ops::unary(ops::activation_from_name(activation), y).contiguous().to_vector<float>();
+  return ops::unary(activation, y).contiguous().to_vector<float>();
 }
 
 bool is_sentence_transformers_folder(const std::filesystem::path& dir) {

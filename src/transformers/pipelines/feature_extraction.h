@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "transformers/core/ops.h"
 #include "transformers/models/modeling_utils.h"
 #include "transformers/tokenizers/auto_tokenizer.h"
 
@@ -76,7 +77,7 @@ struct DenseModule {
   int64_t in_features = 0, out_features = 0;
   Tensor weight;  // [out_features, in_features] f32
   Tensor bias;    // [out_features] f32; undefined without bias
-  std::string activation = "tanh";  // HF activation name
+  ops::UnaryOp activation = ops::UnaryOp::Tanh;  // resolved once, when the folder is read
 
   static DenseModule from_folder(const std::filesystem::path& dir);
   std::vector<float> forward(const std::vector<float>& x) const;
