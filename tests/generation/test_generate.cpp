@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/compare.h"
 #include "support/fixtures.h"
 #include "transformers/core/autograd.h"
 #include "transformers/core/error.h"
@@ -17,9 +18,11 @@
 #include "transformers/generation/utils.h"
 #include "transformers/io/json.h"
 #include "transformers/models/auto/modeling_auto.h"
+#include "transformers/nn/cache.h"
 
 using namespace transformers;
 using transformers::testing::shared_path;
+using transformers::testing::tensors_close;
 
 namespace {
 
@@ -791,8 +794,8 @@ TEST(CacheImplementationTest, RecomputedCacheAndHybridModelsKeepTheirResults) {
   // A Phi-3 with longrope drops its cache and runs the whole sequence again once it outgrows
   // original_max_position_embeddings (16; prompt 10 + 12 new tokens): a static cache holds that too.
   // Mistral masks a sliding window (8) over the cache. Gemma2 builds its own hybrid cache
-  // ("hybrid", its generation_config.json default, gives the same tokens as unset); "dynamic" and
-  // "static" are refused for it.
+  // ("hybrid", its generation_config.json default, gives the same tokens as unset); "dynamic",
+  // "static" and "sliding_window" are refused for it.
   const auto phi3_dir = transformers::testing::temp_dir("phi3_longrope_static_cache");
   std::ofstream(phi3_dir / "config.json") << R"({"architectures": ["Phi3ForCausalLM"], "vocab_size": 256,
       "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
@@ -827,7 +830,7 @@ TEST(CacheImplementationTest, RecomputedCacheAndHybridModelsKeepTheirResults) {
   const auto hybrid = generation::generate(*gemma2, ids, Tensor(), config).sequences;
   config.cache_implementation.reset();
   EXPECT_EQ(generation::generate(*gemma2, ids, Tensor(), config).sequences, hybrid);
-  for (const std::string name : {"dynamic", "static"}) {
+  for (const std::string name : {"dynamic", "static", "sliding_window"}) {
     config.cache_implementation = name;
     try {
       generation::generate(*gemma2, ids, Tensor(), config);
@@ -837,6 +840,64 @@ TEST(CacheImplementationTest, RecomputedCacheAndHybridModelsKeepTheirResults) {
           << e.what();
     }
   }
+}
+
+TEST(CacheImplementationTest, SlidingWindowCacheFollowsEachLayersWindow) {
+  TFM_SKIP_WITHOUT_SHARED();
+  autograd::NoGradGuard no_grad;
+  // Qwen2 with use_sliding_window slides from layer max_window_layers (1) on, with a window of 4;
+  // layer 0 keeps every key.
+  const auto qwen_dir = transformers::testing::temp_dir("qwen2_sliding_window_cache");
+  std::ofstream(qwen_dir / "config.json") << R"({"architectures": ["Qwen2ForCausalLM"], "vocab_size": 256,
+      "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+      "num_key_value_heads": 2, "use_sliding_window": true, "sliding_window": 4, "max_window_layers": 1})";
+  auto qwen = models::AutoModelForCausalLM::from_pretrained(qwen_dir, {.random_weights = true, .seed = 5});
+  const std::vector<int64_t> ids = {1, 15, 27, 90, 33, 8, 71, 200};
+  auto logits_through = [&](nn::KVCache* cache) {
+    std::vector<Tensor> rows;
+    for (int64_t start = 0; start < int64_t(ids.size());) {
+      const int64_t n = start == 0 ? 2 : 1;
+      models::CausalLMInputs in;
+      in.input_ids = Tensor::from_vector(std::vector<int64_t>(ids.begin() + start, ids.begin() + start + n), {1, n});
+      in.past_key_values = cache;
+      Tensor logits = qwen->forward(in).logits;
+      for (int64_t t = 0; t < n; ++t) rows.push_back(logits.select(1, t));
+      start += n;
+    }
+    return rows;
+  };
+  auto sliding = qwen->make_sliding_window_cache(16);
+  ASSERT_NE(sliding, nullptr);
+  auto dynamic = qwen->make_cache();
+  const std::vector<Tensor> rolled = logits_through(sliding.get()), kept = logits_through(dynamic.get());
+  // Keys and values, 2 heads of 8: 16 tokens allocated once for layer 0, 4 slots for layer 1.
+  EXPECT_EQ(sliding->nbytes(), (16 + 4) * 2 * 2 * 8 * int64_t(sizeof(float)));
+  // Layer 1's buffer rolls early at position 3 (Note [Sliding buffer roll]); until then the two
+  // caches agree.
+  for (size_t t = 0; t < 3; ++t)
+    EXPECT_TRUE(tensors_close(rolled[t], kept[t], 1e-5, 1e-5, "position " + std::to_string(t)));
+  EXPECT_FALSE(tensors_close(rolled[3], kept[3], 1e-4, 1e-4, "position 3"));
+
+  // Without use_sliding_window no layer has a window, and the cache is refused.
+  auto fixture = models::AutoModelForCausalLM::from_pretrained(shared_path("fixtures/models/qwen2"));
+  EXPECT_EQ(fixture->make_sliding_window_cache(16), nullptr);
+
+  // A Phi-3 with longrope and a window of 6 drops its cache past position 16 and prefills again.
+  // Prompts longer than the window never see a zero slot, so the tokens are the default cache's.
+  const auto phi3_dir = transformers::testing::temp_dir("phi3_longrope_sliding_window_cache");
+  std::ofstream(phi3_dir / "config.json") << R"({"architectures": ["Phi3ForCausalLM"], "vocab_size": 256,
+      "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+      "num_key_value_heads": 2, "max_position_embeddings": 64, "original_max_position_embeddings": 16,
+      "sliding_window": 6, "rope_theta": 100.0, "rope_scaling": {"type": "longrope",
+      "short_factor": [1.0, 1.5, 2.0, 4.0], "long_factor": [3.0, 5.0, 7.0, 9.0]}})";
+  auto phi3 = models::AutoModelForCausalLM::from_pretrained(phi3_dir, {.random_weights = true, .seed = 11});
+  generation::GenerationConfig config;
+  config.max_new_tokens = 12;
+  config.eos_token_id = {};
+  Tensor prompt = Tensor::from_vector(std::vector<int64_t>{1, 15, 27, 90, 33, 8, 71, 200, 4, 9}, {1, 10});
+  const generation::GenerateOutput default_out = generation::generate(*phi3, prompt, Tensor(), config);
+  config.cache_implementation = "sliding_window";
+  EXPECT_EQ(generation::generate(*phi3, prompt, Tensor(), config).sequences, default_out.sequences);
 }
 
 TEST(CacheImplementationTest, BadValuesFailClearly) {
@@ -853,10 +914,13 @@ TEST(CacheImplementationTest, BadValuesFailClearly) {
     return "(accepted)";
   };
   generation::GenerationConfig config;
-  config.cache_implementation = "sliding_window";
-  EXPECT_EQ(message(config), "[generate] cache_implementation \"sliding_window\" is not supported; supported: "
-                             "\"dynamic\", \"static\", \"hybrid\", \"offloaded\", \"offloaded_static\" (or unset "
-                             "for the model's default cache)");
+  config.cache_implementation = "quantized";
+  EXPECT_EQ(message(config), "[generate] cache_implementation \"quantized\" is not supported; supported: "
+                             "\"dynamic\", \"static\", \"sliding_window\", \"hybrid\", \"offloaded\", "
+                             "\"offloaded_static\" (or unset for the model's default cache)");
+  config.cache_implementation = "sliding_window";  // Llama has no sliding window (HF's SlidingWindowCache refuses it)
+  EXPECT_EQ(message(config).rfind("[generate] cache_implementation \"sliding_window\" needs", 0), 0u)
+      << message(config);
   config.cache_implementation = "hybrid";  // Llama has no sliding-window layers
   EXPECT_EQ(message(config).rfind("[generate] cache_implementation \"hybrid\" needs", 0), 0u) << message(config);
   config.cache_implementation = "static";  // assisted decoding rewinds its cache (HF refuses it too)

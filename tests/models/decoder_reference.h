@@ -96,20 +96,27 @@ struct DecoderReference {
   // Causal attention, softmax(q . k * scale) per head, query head h reading key/value head
   // h / (heads / kv_heads); with window > 0 a query sees only the last `window` positions.
   Rows attention(const Rows& q, const Rows& k, const Rows& v, double scale, int64_t window = 0) const {
+    std::vector<int64_t> first(q.size());
+    for (size_t i = 0; i < q.size(); ++i) first[i] = window > 0 ? std::max<int64_t>(0, int64_t(i) - window + 1) : 0;
+    return attention_spans(q, k, v, scale, first, std::vector<bool>(q.size(), false));
+  }
+  // As attention(), with query i seeing keys first[i]..i, plus, where zero_slot[i], one more key
+  // and value of zeros (the empty slot of a rolled sliding-window buffer: it scores 0).
+  Rows attention_spans(const Rows& q, const Rows& k, const Rows& v, double scale, const std::vector<int64_t>& first,
+                       const std::vector<bool>& zero_slot) const {
     const size_t T = q.size();
     Rows out(T, std::vector<double>(size_t(heads * head_dim), 0.0));
     for (int64_t h = 0; h < heads; ++h) {
       const size_t qo = size_t(h * head_dim), ko = size_t((h / (heads / kv_heads)) * head_dim);
       for (size_t i = 0; i < T; ++i) {
         std::vector<double> score(T, -INFINITY);
-        double top = -INFINITY;
-        for (size_t j = 0; j <= i; ++j) {
-          if (window > 0 && int64_t(i - j) >= window) continue;
+        double top = zero_slot[i] ? 0.0 : -INFINITY;
+        for (size_t j = size_t(first[i]); j <= i; ++j) {
           double s = 0;
           for (int64_t d = 0; d < head_dim; ++d) s += q[i][qo + size_t(d)] * k[j][ko + size_t(d)];
           top = std::max(top, score[j] = s * scale);
         }
-        double total = 0;
+        double total = zero_slot[i] ? std::exp(0.0 - top) : 0.0;
         for (double& s : score) total += (s = std::exp(s - top));
         for (size_t j = 0; j < T; ++j)
           for (int64_t d = 0; d < head_dim; ++d) out[i][qo + size_t(d)] += score[j] / total * v[j][ko + size_t(d)];

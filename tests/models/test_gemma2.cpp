@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "models/decoder_checks.h"
-#include "transformers/models/gemma2/cache_gemma2.h"
+#include "transformers/nn/cache.h"
 #include "transformers/models/gemma2/configuration_gemma2.h"
 
 using namespace transformers;
@@ -90,17 +90,18 @@ TEST(Gemma2ModelTest, CachedDecodeMatchesFullForward) {
   std::vector<double> hybrid = decode_vs_full(shared_path("fixtures/models/gemma2"), 9);
   for (double d : hybrid) EXPECT_LT(d, 1e-5);
   // ... and with a shorter prompt up to position 6; from position 7 on, Hugging Face's buffer roll
-  // (Note [HybridCache roll]) swaps the oldest in-window key for a zero one, and so do we.
+  // (Note [Sliding buffer roll]) swaps the oldest in-window key for a zero one, and so do we.
   hybrid = decode_vs_full(shared_path("fixtures/models/gemma2"), 4);
   for (size_t t = 0; t < 7; ++t) EXPECT_LT(hybrid[t], 1e-5) << t;
   EXPECT_GT(*std::max_element(hybrid.begin() + 7, hybrid.end()), 1e-4);
 }
 
-TEST(Gemma2HybridCacheTest, SlidingBufferRollsAsHuggingFace) {
+TEST(HybridCacheTest, SlidingBufferRollsAsHuggingFace) {
   // Layer 0 slides with a window of 3, layer 1 is global. Each key is [1, 1, n, 1] holding its
   // position + 1 (0 marks a slot never written). Expected buffers follow HF's _sliding_update by
   // hand: slot = min(p, 2); when slot == 2, shift left by one (slot 0 wraps to 2), then write.
-  models::gemma2::Gemma2HybridCache cache({3, 0});
+  using Columns = nn::SlidingWindowCache::MaskColumns;
+  nn::SlidingWindowCache cache({3, 0}, 0, Columns::kEndingAtQuery);
   auto keys = [](int64_t first, int64_t n) {
     std::vector<float> v;
     for (int64_t i = 0; i < n; ++i) v.push_back(float(first + i + 1));
@@ -116,7 +117,7 @@ TEST(Gemma2HybridCacheTest, SlidingBufferRollsAsHuggingFace) {
     auto [kp, vp] = cache.update(0, keys(p, 1), keys(p, 1));
     EXPECT_EQ(kp.to_vector<float>(), expected[size_t(p - 2)]) << "position " << p;
     EXPECT_EQ(vp.to_vector<float>(), expected[size_t(p - 2)]) << "position " << p;
-    models::gemma2::Gemma2HybridCache::Window w = cache.window(0);
+    nn::SlidingWindowCache::Window w = cache.window(0);
     EXPECT_TRUE(w.buffered);
     EXPECT_EQ(w.query_slot, 2);
     EXPECT_EQ(w.first_column, std::max<int64_t>(0, p - 2));  // HF: last_cache_position - window
@@ -126,7 +127,7 @@ TEST(Gemma2HybridCacheTest, SlidingBufferRollsAsHuggingFace) {
   }
   // HF sizes the sliding buffer min(window, max_cache_len): a window of 5 in a cache for 3 tokens
   // rolls exactly as the window of 3 above.
-  models::gemma2::Gemma2HybridCache clamped({5, 0}, 3);
+  nn::SlidingWindowCache clamped({5, 0}, 3, Columns::kEndingAtQuery);
   clamped.update(0, keys(0, 2), keys(0, 2));
   for (int64_t p = 2; p < 6; ++p) {
     EXPECT_EQ(clamped.update(0, keys(p, 1), keys(p, 1)).first.to_vector<float>(), expected[size_t(p - 2)])
@@ -134,7 +135,7 @@ TEST(Gemma2HybridCacheTest, SlidingBufferRollsAsHuggingFace) {
     EXPECT_EQ(clamped.window(0).first_column, std::max<int64_t>(0, p - 2));
   }
   // Prefill longer than the window: attention gets every key, the buffer the last three.
-  models::gemma2::Gemma2HybridCache long_prompt({3, 0});
+  nn::SlidingWindowCache long_prompt({3, 0}, 0, Columns::kEndingAtQuery);
   EXPECT_EQ(long_prompt.update(0, keys(0, 5), keys(0, 5)).first.size(2), 5);
   EXPECT_EQ(long_prompt.update(0, keys(5, 1), keys(5, 1)).first.to_vector<float>(), (std::vector<float>{4, 5, 6}));
 }

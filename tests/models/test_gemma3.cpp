@@ -10,7 +10,7 @@
 #include <fstream>
 
 #include "models/decoder_reference.h"
-#include "transformers/models/gemma2/cache_gemma2.h"
+#include "transformers/nn/cache.h"
 #include "transformers/models/gemma3/configuration_gemma3.h"
 
 using namespace transformers;
@@ -222,14 +222,14 @@ TEST(Gemma3ModelTest, AttentionSoftCappingIsNotApplied) {
 TEST(Gemma3ModelTest, CachedDecodeMatchesFullForward) {
   auto dir = write_checkpoint("gemma3_cache", tiny_config(), 3);
   auto model = models::AutoModelForCausalLM::from_pretrained(dir);
-  // generate()'s cache is models/gemma2's HybridCache reproduction (HF v4.51 uses one class for both).
+  // generate()'s cache is HF's HybridCache, as for Gemma2 (HF v4.51 uses one class for both).
   auto cache = model->make_cache();
-  ASSERT_NE(dynamic_cast<models::gemma2::Gemma2HybridCache*>(cache.get()), nullptr);
+  ASSERT_NE(dynamic_cast<nn::SlidingWindowCache*>(cache.get()), nullptr);
   // Prefill (4 tokens) longer than the window (3): the rolling buffer never holds a zero slot.
   check_cached_decode(*model, "gemma3 hybrid cache", 1e-4);
   auto dynamic = with_config("gemma3_cache_dynamic", dir, {{"cache_implementation", "dynamic"}});
   auto dynamic_model = models::AutoModelForCausalLM::from_pretrained(dynamic);
-  EXPECT_EQ(dynamic_cast<models::gemma2::Gemma2HybridCache*>(dynamic_model->make_cache().get()), nullptr);
+  EXPECT_EQ(dynamic_cast<nn::SlidingWindowCache*>(dynamic_model->make_cache().get()), nullptr);
   check_cached_decode(*dynamic_model, "gemma3 dynamic cache", 1e-4);
 }
 

@@ -10,7 +10,8 @@ namespace transformers::generation {
 namespace {
 // The cache_implementation values generate() builds (HF names). HF's offloaded caches keep
 // layers in CPU memory while others run on the GPU; on the CPU they are the caches they wrap.
-constexpr const char* kCacheImplementations[] = {"dynamic", "static", "hybrid", "offloaded", "offloaded_static"};
+constexpr const char* kCacheImplementations[] = {"dynamic", "static", "sliding_window", "hybrid", "offloaded",
+                                                 "offloaded_static"};
 }  // namespace
 
 std::string cache_storage(const std::string& cache_implementation) {

@@ -69,7 +69,10 @@ struct GenerationConfig {
   // The KV cache generate() builds (Hugging Face's names): unset = the model's own default (a
   // DynamicCache; Gemma2/Gemma3: their hybrid cache); "dynamic": storage that grows as tokens
   // arrive; "static": storage allocated once for max_length - 1 tokens (HF's StaticCache; the last
-  // token is never fed back); "hybrid": the model's sliding-window hybrid cache (Gemma2, Gemma3);
+  // token is never fed back); "sliding_window": HF's SlidingWindowCache, a buffer of the last
+  // min(sliding_window, max_length - 1) keys per layer that rolls (models whose config sets a
+  // sliding window: Mistral, Qwen2/Qwen3 with use_sliding_window, Phi-3); "hybrid": the model's
+  // sliding-window hybrid cache (Gemma2, Gemma3);
   // "offloaded" / "offloaded_static": HF's GPU-to-CPU offloading variants, here "dynamic" / "static".
   std::optional<std::string> cache_implementation;
   // Assisted decoding (greedy only; the output is identical to greedy search):

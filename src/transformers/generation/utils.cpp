@@ -157,7 +157,7 @@ std::unique_ptr<nn::KVCache> make_generation_cache(const models::CausalLM& model
   std::unique_ptr<nn::KVCache> cache = model.make_cache();
   if (!c.cache_implementation) return cache;
   const std::string name = cache_storage(*c.cache_implementation);
-  // HF sizes its StaticCache / HybridCache for max_length - 1 tokens: the last token is never fed back.
+  // HF sizes its Static/SlidingWindow/HybridCache for max_length - 1 tokens: the last token is never fed back.
   const int64_t static_len = max_length - 1;
   // Models with a cache of their own kind (Gemma2/Gemma3's hybrid cache) build it in make_cache().
   const bool own_kind = dynamic_cast<nn::DynamicCache*>(cache.get()) == nullptr;
@@ -168,6 +168,12 @@ std::unique_ptr<nn::KVCache> make_generation_cache(const models::CausalLM& model
   }
   TFM_CHECK(!own_kind, "[generate] cache_implementation \"", name, "\" is not available for this model: it "
             "generates with its own hybrid cache; leave cache_implementation unset or set it to \"hybrid\"");
+  if (name == "sliding_window") {
+    std::unique_ptr<nn::KVCache> sliding = model.make_sliding_window_cache(static_len);
+    TFM_CHECK(sliding, "[generate] cache_implementation \"sliding_window\" needs a model whose config sets a "
+              "sliding window (Mistral, Phi-3, Qwen2/Qwen3 with use_sliding_window)");
+    return sliding;
+  }
   return name == "static" ? model.make_cache(static_len) : std::move(cache);
 }
 

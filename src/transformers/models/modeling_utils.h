@@ -62,6 +62,12 @@ class CausalLM : public PreTrainedModel {
   virtual CausalLMOutput forward(const CausalLMInputs& inputs) = 0;
   // A fresh cache for this model (max_cache_len > 0: a static cache of that many tokens).
   virtual std::unique_ptr<nn::KVCache> make_cache(int64_t max_cache_len = 0) const = 0;
+  // Hugging Face's SlidingWindowCache for this model (cache_implementation "sliding_window") for
+  // max_cache_len tokens; null when the config gives no layer a sliding window.
+  virtual std::unique_ptr<nn::KVCache> make_sliding_window_cache(int64_t max_cache_len) const {
+    (void)max_cache_len;
+    return nullptr;
+  }
   virtual int64_t vocab_size() const = 0;
   // Generation asks before each step with a cache holding `past` of `total` tokens: true drops
   // the cache so the whole sequence is run again (HF models that override

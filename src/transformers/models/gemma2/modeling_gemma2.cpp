@@ -10,7 +10,7 @@
 
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
-#include "transformers/models/gemma2/cache_gemma2.h"
+#include "transformers/nn/cache.h"
 
 namespace transformers::models::gemma2 {
 
@@ -61,15 +61,9 @@ Tensor Gemma2Attention::forward(const Tensor& hidden_states, const std::pair<Ten
   options.softcap = attn_logit_softcapping;
   // A query at cache position p sees keys in (p - sliding_window, p] ...
   options.sliding_window = sliding_window;
-  auto* hybrid = dynamic_cast<const Gemma2HybridCache*>(past_key_values);
-  if (sliding_window > 0 && hybrid && hybrid->window(layer_idx).buffered) {
-    // ... except when decoding through the hybrid cache: the keys are then its rolling buffer,
-    // masked slot by slot as Hugging Face's decoder layer slices the mask (Note [HybridCache roll]).
-    const Gemma2HybridCache::Window w = hybrid->window(layer_idx);
-    options.sliding_window = 0;
-    options.q_offset = w.query_slot;
-    if (attention_mask.defined()) options.key_padding_mask = window_mask(attention_mask, w.first_column, key_states.size(2));
-  }
+  // ... except when decoding through the hybrid cache: the keys are then its rolling buffer,
+  // masked slot by slot as Hugging Face's decoder layer slices the mask (Note [Sliding buffer roll]).
+  nn::attend_through_window(past_key_values, layer_idx, attention_mask, key_states.size(2), options);
   Tensor attn_output = scaled_dot_product_attention(query_states, key_states, value_states, options);
   attn_output = attn_output.transpose(1, 2).reshape({batch, seq, -1});  // [batch, seq, heads * head_dim]
   return o_proj(attn_output);
@@ -181,7 +175,8 @@ std::unique_ptr<nn::KVCache> Gemma2ForCausalLM::make_cache(int64_t max_cache_len
   if (config_.cache_implementation == "hybrid") {
     std::vector<int64_t> windows;
     for (int64_t i = 0; i < config_.num_hidden_layers; ++i) windows.push_back(config_.layer_sliding_window(i));
-    return std::make_unique<Gemma2HybridCache>(std::move(windows), max_cache_len);
+    return std::make_unique<nn::SlidingWindowCache>(std::move(windows), max_cache_len,
+                                                    nn::SlidingWindowCache::MaskColumns::kEndingAtQuery);
   }
   return std::make_unique<nn::DynamicCache>(config_.num_hidden_layers, max_cache_len);
 }

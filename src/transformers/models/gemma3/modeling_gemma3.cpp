@@ -16,21 +16,20 @@
 //    default) are Gemma2's, unchanged in v4.51.
 // Cache: v4.51 generates Gemma3 through the same HybridCache class (cache_utils.py) as Gemma2,
 // choosing its sliding layers by the same (i + 1) % sliding_window_pattern rule, and slices the
-// mask in Gemma3DecoderLayer exactly as Gemma2DecoderLayer does. So models/gemma2's
-// Gemma2HybridCache (Note [HybridCache roll]) is reused as it is, given Gemma3's per-layer windows.
+// mask in Gemma3DecoderLayer exactly as Gemma2DecoderLayer does. So Gemma2's cache,
+// nn::SlidingWindowCache with MaskColumns::kEndingAtQuery (Note [Sliding buffer roll]), is reused
+// as it is, given Gemma3's per-layer windows.
 #include "transformers/models/gemma3/modeling_gemma3.h"
 
 #include <cmath>
 
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
-#include "transformers/models/gemma2/cache_gemma2.h"
+#include "transformers/nn/cache.h"
 
 namespace transformers::models::gemma3 {
 
 using namespace transformers::ops;
-using gemma2::Gemma2HybridCache;
-using gemma2::window_mask;
 
 Gemma3TextScaledWordEmbedding::Gemma3TextScaledWordEmbedding(const nn::WeightScope& w, int64_t num_embeddings,
                                                              int64_t embedding_dim, double embed_scale)
@@ -87,15 +86,9 @@ Tensor Gemma3Attention::forward(const Tensor& hidden_states, const std::pair<Ten
   options.key_padding_mask = attention_mask;
   // A query at cache position p sees keys in (p - sliding_window, p] ...
   options.sliding_window = sliding_window;
-  auto* hybrid = dynamic_cast<const Gemma2HybridCache*>(past_key_values);
-  if (is_sliding() && hybrid && hybrid->window(layer_idx).buffered) {
-    // ... except when decoding through the hybrid cache: the keys are then its rolling buffer,
-    // masked slot by slot as Hugging Face's decoder layer slices the mask.
-    const Gemma2HybridCache::Window w = hybrid->window(layer_idx);
-    options.sliding_window = 0;
-    options.q_offset = w.query_slot;
-    if (attention_mask.defined()) options.key_padding_mask = window_mask(attention_mask, w.first_column, key_states.size(2));
-  }
+  // ... except when decoding through the hybrid cache: the keys are then its rolling buffer,
+  // masked slot by slot as Hugging Face's decoder layer slices the mask (Note [Sliding buffer roll]).
+  nn::attend_through_window(past_key_values, layer_idx, attention_mask, key_states.size(2), options);
   Tensor attn_output = scaled_dot_product_attention(query_states, key_states, value_states, options);
   attn_output = attn_output.transpose(1, 2).reshape({batch, seq, -1});  // [batch, seq, heads * head_dim]
   return o_proj(attn_output);
@@ -210,7 +203,8 @@ std::unique_ptr<nn::KVCache> Gemma3ForCausalLM::make_cache(int64_t max_cache_len
   if (config_.cache_implementation == "hybrid") {
     std::vector<int64_t> windows;
     for (int64_t i = 0; i < config_.num_hidden_layers; ++i) windows.push_back(config_.layer_sliding_window(i));
-    return std::make_unique<Gemma2HybridCache>(std::move(windows), max_cache_len);
+    return std::make_unique<nn::SlidingWindowCache>(std::move(windows), max_cache_len,
+                                                    nn::SlidingWindowCache::MaskColumns::kEndingAtQuery);
   }
   return std::make_unique<nn::DynamicCache>(config_.num_hidden_layers, max_cache_len);
 }

@@ -6,6 +6,7 @@
 
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
+#include "transformers/nn/cache.h"
 
 namespace transformers::models::mistral {
 
@@ -52,8 +53,10 @@ Tensor MistralAttention::forward(const Tensor& hidden_states, const std::pair<Te
   options.q_offset = key_states.size(2) - seq;
   options.key_padding_mask = attention_mask;
   // differs from Llama: HF's mask also hides keys at cache index <= query index - sliding_window.
-  // The DynamicCache keeps every key, so masking them is all the window needs.
+  // The default DynamicCache keeps every key, so masking them is all the window needs.
   options.sliding_window = sliding_window.value_or(0);
+  // Decoding through a SlidingWindowCache: the keys are its rolling buffer (Note [Sliding buffer roll]).
+  nn::attend_through_window(past_key_values, layer_idx, attention_mask, key_states.size(2), options);
   Tensor attn_output = scaled_dot_product_attention(query_states, key_states, value_states, options);
   attn_output = attn_output.transpose(1, 2).reshape({batch, seq, -1});  // [batch, seq, heads * head_dim]
   return o_proj(attn_output);
@@ -148,6 +151,12 @@ CausalLMOutput MistralForCausalLM::forward(const CausalLMInputs& inputs) {
 std::unique_ptr<nn::KVCache> MistralForCausalLM::make_cache(int64_t max_cache_len) const {
   // HF's generate() uses a DynamicCache here: every key is kept and the mask applies the window.
   return std::make_unique<nn::DynamicCache>(config_.num_hidden_layers, max_cache_len);
+}
+
+std::unique_ptr<nn::KVCache> MistralForCausalLM::make_sliding_window_cache(int64_t max_cache_len) const {
+  // Every layer slides with config.sliding_window (null: none, and the cache is refused).
+  std::vector<int64_t> windows(size_t(config_.num_hidden_layers), config_.sliding_window.value_or(0));
+  return nn::make_sliding_window_cache(std::move(windows), max_cache_len);
 }
 
 }  // namespace transformers::models::mistral

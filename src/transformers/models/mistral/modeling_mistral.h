@@ -61,6 +61,7 @@ class MistralForCausalLM : public CausalLM {
 
   CausalLMOutput forward(const CausalLMInputs& inputs) override;
   std::unique_ptr<nn::KVCache> make_cache(int64_t max_cache_len = 0) const override;
+  std::unique_ptr<nn::KVCache> make_sliding_window_cache(int64_t max_cache_len) const override;
   int64_t vocab_size() const override { return config_.vocab_size; }
   const PretrainedConfig& config() const override { return config_; }
   const std::vector<std::pair<std::string, Tensor>>& named_parameters() const override {

@@ -6,6 +6,7 @@
 
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
+#include "transformers/nn/cache.h"
 
 namespace transformers::models::phi3 {
 
@@ -88,6 +89,8 @@ Tensor Phi3Attention::forward(const Tensor& hidden_states, const std::pair<Tenso
   // config.sliding_window (Phi-3-mini: 2047): HF's causal mask hides keys at or before
   // position - sliding_window, the op's semantics.
   options.sliding_window = sliding_window;
+  // Decoding through a SlidingWindowCache: the keys are its rolling buffer (Note [Sliding buffer roll]).
+  nn::attend_through_window(past_key_values, layer_idx, attention_mask, key_states.size(2), options);
   Tensor attn_output = scaled_dot_product_attention(query_states, key_states, value_states, options);
   attn_output = attn_output.transpose(1, 2).reshape({batch, seq, -1});  // [batch, seq, heads * head_dim]
   return o_proj(attn_output);
@@ -192,6 +195,12 @@ CausalLMOutput Phi3ForCausalLM::forward(const CausalLMInputs& inputs) {
 
 std::unique_ptr<nn::KVCache> Phi3ForCausalLM::make_cache(int64_t max_cache_len) const {
   return std::make_unique<nn::DynamicCache>(config_.num_hidden_layers, max_cache_len);
+}
+
+std::unique_ptr<nn::KVCache> Phi3ForCausalLM::make_sliding_window_cache(int64_t max_cache_len) const {
+  // Every layer slides with config.sliding_window (null: none, and the cache is refused).
+  std::vector<int64_t> windows(size_t(config_.num_hidden_layers), config_.sliding_window.value_or(0));
+  return nn::make_sliding_window_cache(std::move(windows), max_cache_len);
 }
 
 }  // namespace transformers::models::phi3

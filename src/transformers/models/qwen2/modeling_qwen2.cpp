@@ -6,6 +6,7 @@
 
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
+#include "transformers/nn/cache.h"
 
 namespace transformers::models::qwen2 {
 
@@ -54,6 +55,8 @@ Tensor Qwen2Attention::forward(const Tensor& hidden_states, const std::pair<Tens
   options.key_padding_mask = attention_mask;
   // Note [Qwen2 sliding window] in configuration_qwen2.cpp; 0 = full attention.
   options.sliding_window = sliding_window;
+  // Decoding through a SlidingWindowCache: the keys are its rolling buffer (Note [Sliding buffer roll]).
+  nn::attend_through_window(past_key_values, layer_idx, attention_mask, key_states.size(2), options);
   Tensor attn_output = scaled_dot_product_attention(query_states, key_states, value_states, options);
   attn_output = attn_output.transpose(1, 2).reshape({batch, seq, -1});  // [batch, seq, heads * head_dim]
   return o_proj(attn_output);
@@ -147,6 +150,12 @@ CausalLMOutput Qwen2ForCausalLM::forward(const CausalLMInputs& inputs) {
 
 std::unique_ptr<nn::KVCache> Qwen2ForCausalLM::make_cache(int64_t max_cache_len) const {
   return std::make_unique<nn::DynamicCache>(config_.num_hidden_layers, max_cache_len);
+}
+
+std::unique_ptr<nn::KVCache> Qwen2ForCausalLM::make_sliding_window_cache(int64_t max_cache_len) const {
+  std::vector<int64_t> windows;
+  for (int64_t i = 0; i < config_.num_hidden_layers; ++i) windows.push_back(config_.layer_sliding_window(i));
+  return nn::make_sliding_window_cache(std::move(windows), max_cache_len);
 }
 
 }  // namespace transformers::models::qwen2
