@@ -370,6 +370,29 @@ TEST(AssistedGenerationTest, DraftModelVerificationMatchesGreedy) {
   EXPECT_EQ(generation::generate(*target, ids, Tensor(), config, nullptr, target.get()).sequences, expected);
 }
 
+TEST(AssistedGenerationTest, DecodesWithAGrowingCacheWhateverTheModelsDefault) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // Gemma2's generation_config.json asks for its hybrid cache, which cannot rewind. As HF, a draft
+  // model decodes with a DynamicCache instead (the window masked over every key: the uncached
+  // result), while prompt lookup refuses the static-shaped cache unless it is unset.
+  auto dir = shared_path("fixtures/models/gemma2");
+  auto model = models::AutoModelForCausalLM::from_pretrained(dir);
+  generation::GenerationConfig config = generation::GenerationConfig::from_model_dir(dir, model->config());
+  ASSERT_EQ(config.cache_implementation, std::optional<std::string>("hybrid"));
+  config.max_new_tokens = 14;  // 21 tokens: past the window of 8
+  config.num_assistant_tokens = 3;
+  Tensor ids = Tensor::from_vector(std::vector<int64_t>{2, 15, 27, 90, 33, 8, 71}, {1, 7});
+  generation::GenerationConfig uncached = config;
+  uncached.use_cache = false;
+  const auto expected = generation::generate(*model, ids, Tensor(), uncached).sequences;
+  EXPECT_EQ(generation::generate(*model, ids, Tensor(), config, nullptr, model.get()).sequences, expected);
+  generation::GenerationConfig lookup = config;
+  lookup.prompt_lookup_num_tokens = 2;
+  EXPECT_THROW(generation::generate(*model, ids, Tensor(), lookup), Error);
+  lookup.cache_implementation.reset();
+  EXPECT_EQ(generation::generate(*model, ids, Tensor(), lookup).sequences, expected);
+}
+
 TEST(GenerateTest, AttentionMaskIsInferredFromPadding) {
   TFM_SKIP_WITHOUT_SHARED();
   auto dir = shared_path("fixtures/models/llama");
@@ -923,7 +946,7 @@ TEST(CacheImplementationTest, BadValuesFailClearly) {
       << message(config);
   config.cache_implementation = "hybrid";  // Llama has no sliding-window layers
   EXPECT_EQ(message(config).rfind("[generate] cache_implementation \"hybrid\" needs", 0), 0u) << message(config);
-  config.cache_implementation = "static";  // assisted decoding rewinds its cache (HF refuses it too)
+  config.cache_implementation = "static";  // prompt lookup rewinds its cache (HF refuses it too)
   config.prompt_lookup_num_tokens = 2;
   EXPECT_EQ(message(config).rfind("[generate] assisted decoding needs a cache that can rewind", 0), 0u)
       << message(config);

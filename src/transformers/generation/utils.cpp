@@ -426,7 +426,7 @@ std::vector<int64_t> prompt_lookup_candidates(const std::vector<int64_t>& ids, i
 // A draft model's greedy continuation; its cache keeps what stays valid between calls.
 class DraftProposer {
  public:
-  explicit DraftProposer(models::CausalLM& draft) : draft_(draft), cache_(draft.make_cache()) {}
+  explicit DraftProposer(models::CausalLM& draft) : draft_(draft), cache_(std::make_unique<nn::DynamicCache>()) {}
 
   std::vector<int64_t> propose(const std::vector<int64_t>& ids, int64_t n) {
     // Entries past len - 1 belong to rejected candidates (or the token not yet seen).
@@ -456,7 +456,9 @@ GenerateOutput assisted_greedy(models::CausalLM& model, Prompt p, const Generati
   TFM_CHECK(c.use_cache, "[generate] assisted decoding needs use_cache");
   std::vector<int64_t>& ids = p.ids[0];
   const int64_t prompt_len = int64_t(ids.size());
-  std::unique_ptr<nn::KVCache> cache = model.make_cache();
+  // Rejected candidates are cropped off, so the cache must rewind: HF's generate() also decodes
+  // assisted generation with a DynamicCache, whatever the model's default cache.
+  std::unique_ptr<nn::KVCache> cache = std::make_unique<nn::DynamicCache>();
   std::unique_ptr<DraftProposer> draft = assistant ? std::make_unique<DraftProposer>(*assistant) : nullptr;
   const LogitsProcessorList processors = make_logits_processors(c, prompt_len, p.max_length);
   while (int64_t(ids.size()) < p.max_length) {
@@ -534,9 +536,11 @@ GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const 
   if (assistant_model || config.prompt_lookup_num_tokens) {
     TFM_CHECK(!config.do_sample && config.num_beams == 1,
               "[generate] assisted decoding is implemented for greedy search (do_sample=false, num_beams=1)");
-    TFM_CHECK(!config.cache_implementation || cache_storage(*config.cache_implementation) == "dynamic",
+    // HF: with an assistant model generate() warns and ignores cache_implementation; prompt lookup
+    // raises for the static-shaped caches.
+    TFM_CHECK(assistant_model || !config.cache_implementation || cache_storage(*config.cache_implementation) == "dynamic",
               "[generate] assisted decoding needs a cache that can rewind; cache_implementation \"",
-              config.cache_implementation.value_or(""), "\" is not supported with it (as in Hugging Face)");
+              config.cache_implementation.value_or(""), "\" is not supported with prompt lookup (as in Hugging Face)");
     if (assistant_model)
       TFM_CHECK(assistant_model->vocab_size() == model.vocab_size(), "[generate] the assistant's vocabulary (",
                 assistant_model->vocab_size(), ") differs from the model's (", model.vocab_size(), ")");

@@ -8,10 +8,12 @@
 namespace transformers::nn {
 
 DynamicCache::DynamicCache(int64_t num_layers, int64_t max_cache_len)
-    : layers_(static_cast<size_t>(num_layers)), max_cache_len_(max_cache_len) {}
+    : layers_(static_cast<size_t>(num_layers)), max_cache_len_(max_cache_len), grows_(num_layers == 0) {}
 
 std::pair<Tensor, Tensor> DynamicCache::update(int64_t layer, const Tensor& key, const Tensor& value) {
-  TFM_CHECK(layer >= 0 && layer < int64_t(layers_.size()), "[cache] layer ", layer, " out of range");
+  TFM_CHECK(layer >= 0, "[cache] layer ", layer, " out of range");
+  if (grows_ && layer >= int64_t(layers_.size())) layers_.resize(size_t(layer) + 1);
+  TFM_CHECK(layer < int64_t(layers_.size()), "[cache] layer ", layer, " out of range");
   TFM_CHECK(key.dim() == 4 && value.dim() == 4, "[cache] key/value must be 4-d");
   Layer& l = layers_[size_t(layer)];
   const int64_t n = key.size(2), needed = l.length + n;

@@ -35,7 +35,8 @@ class KVCache {
 // token copies only that token.
 class DynamicCache : public KVCache {
  public:
-  explicit DynamicCache(int64_t num_layers, int64_t max_cache_len = 0);
+  // num_layers 0: layers are added as they arrive (HF's DynamicCache(), for any model).
+  explicit DynamicCache(int64_t num_layers = 0, int64_t max_cache_len = 0);
 
   std::pair<Tensor, Tensor> update(int64_t layer, const Tensor& key, const Tensor& value) override;
   int64_t seq_length() const override;
@@ -50,6 +51,7 @@ class DynamicCache : public KVCache {
   };
   std::vector<Layer> layers_;
   int64_t max_cache_len_;
+  bool grows_;
 };
 
 // Hugging Face's HybridCache (Gemma2, Gemma3) and SlidingWindowCache (Mistral, Qwen2, Phi-3): a
