@@ -11,8 +11,10 @@
 #include "cli/cli_runner.h"
 #include "support/compare.h"
 #include "support/fixtures.h"
+#include "transformers/generation/utils.h"
 #include "transformers/io/json.h"
 #include "transformers/io/safetensors.h"
+#include "transformers/models/auto/modeling_auto.h"
 
 using namespace transformers;
 using transformers::testing::shared_path;
@@ -93,6 +95,31 @@ TEST(CliTest, GeneratePrintsSequences) {
     nlohmann::json got = nlohmann::json::parse(r.out);
     EXPECT_EQ(got["sequences"], c["sequences"]) << c["name"];
   }
+}
+
+TEST(CliTest, GenerateTakesACacheImplementation) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // The same sequences as generate() with that cache; a name generate() does not know fails in one line.
+  auto dir = shared_path("fixtures/models/mistral");
+  auto tmp = temp_dir("cli_generate_cache");
+  std::vector<int64_t> ids = {1, 159, 216};
+  io::save_safetensors(tmp / "in.safetensors", {{"input_ids", DType::Int64, {1, 3}, ids.data()}});
+  auto model = models::AutoModelForCausalLM::from_pretrained(dir);
+  for (const std::string name : {"sliding_window", "static"}) {
+    generation::GenerationConfig config = generation::GenerationConfig::from_model_dir(dir, model->config());
+    config.max_new_tokens = 12;
+    config.cache_implementation = name;
+    auto expected = generation::generate(*model, Tensor::from_vector(ids, {1, 3}), Tensor(), config).sequences;
+    RunResult r = run("generate " + dir.string() + " --inputs " + (tmp / "in.safetensors").string() +
+                      " --max-new-tokens 12 --cache-implementation " + name);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["sequences"], nlohmann::json(expected)) << name;
+  }
+  RunResult r = run("generate " + dir.string() + " --inputs " + (tmp / "in.safetensors").string() +
+                    " --cache-implementation rolling");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("error: [generate] cache_implementation \"rolling\" is not supported"), std::string::npos)
+      << r.out;
 }
 
 TEST(CliTest, BadInputsExitWithOneLine) {

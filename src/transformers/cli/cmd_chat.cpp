@@ -38,6 +38,7 @@ int cmd_chat(int argc, char** argv) {
   std::optional<int64_t> max_new_tokens = 256, top_k;
   std::optional<double> temperature, top_p, repetition_penalty;
   std::optional<uint64_t> seed;
+  std::optional<std::string> cache_implementation;
   bool do_sample = false;
   app.add_option("model", model, "model folder or Hub id")->required();
   app.add_option("--system", system_prompt, "system prompt (first message of every conversation)");
@@ -48,6 +49,7 @@ int cmd_chat(int argc, char** argv) {
   app.add_option("--top-p", top_p);
   app.add_option("--repetition-penalty", repetition_penalty);
   app.add_option("--seed", seed);
+  add_cache_implementation_option(app, cache_implementation);
   app.add_option("--dtype", dtype, "weight/compute dtype: float32, float16, bfloat16");
   add_matmul_precision_option(app, matmul_precision);
   app.add_option("--revision", revision, "Hub revision");
@@ -65,6 +67,7 @@ int cmd_chat(int argc, char** argv) {
   options.top_p = top_p;
   options.repetition_penalty = repetition_penalty;
   options.seed = seed;
+  options.cache_implementation = cache_implementation;
   options.streamer = [](const std::string& piece) { std::cout << piece << std::flush; };
 
   const bool interactive = isatty(STDIN_FILENO);

@@ -20,6 +20,7 @@ int cmd_generate(int argc, char** argv) {
   std::optional<int64_t> max_new_tokens, num_beams, pad_token_id, top_k, seed, num_return_sequences,
       prompt_lookup_num_tokens;
   std::optional<double> temperature, top_p, repetition_penalty, length_penalty;
+  std::optional<std::string> cache_implementation;
   bool no_cache = false, do_sample = false;
   app.add_option("model", model, "model folder or Hub id")->required();
   app.add_option("--inputs", inputs, "safetensors file with input_ids [batch, seq] and optional attention_mask")
@@ -29,6 +30,7 @@ int cmd_generate(int argc, char** argv) {
   app.add_option("--num-return-sequences", num_return_sequences, "sequences returned per prompt");
   app.add_option("--pad-token-id", pad_token_id, "token that fills finished rows");
   app.add_flag("--no-cache", no_cache, "recompute the whole sequence each step (use_cache=False)");
+  add_cache_implementation_option(app, cache_implementation);
   app.add_flag("--do-sample", do_sample, "multinomial sampling instead of greedy search");
   app.add_option("--seed", seed, "random seed for sampling");
   app.add_option("--prompt-lookup-num-tokens", prompt_lookup_num_tokens,
@@ -52,6 +54,7 @@ int cmd_generate(int argc, char** argv) {
   if (num_return_sequences) config.num_return_sequences = *num_return_sequences;
   if (pad_token_id) config.pad_token_id = *pad_token_id;
   if (no_cache) config.use_cache = false;
+  if (cache_implementation) config.cache_implementation = *cache_implementation;
   if (do_sample) config.do_sample = true;
   if (seed) config.seed = uint64_t(*seed);
   if (temperature) config.temperature = *temperature;

@@ -93,6 +93,8 @@ int cmd_run(int argc, char** argv) {
   app.add_option("--seed", seed, "random seed for sampling");
   app.add_flag("--no-full-text", no_full_text, "text-generation: print only the completion (return_full_text=False)");
   app.add_flag("--stream", stream, "text-generation: print text as it is generated");
+  std::optional<std::string> cache_implementation;
+  add_cache_implementation_option(app, cache_implementation);
   std::vector<std::string> stop;
   app.add_option("--stop", stop, "text-generation: stop once the text ends with this string (repeatable)");
   app.add_option("--dtype", dtype, "weight/compute dtype: float32, float16, bfloat16");
@@ -119,6 +121,7 @@ int cmd_run(int argc, char** argv) {
     options.seed = seed;
     options.return_full_text = !no_full_text;
     options.stop_strings = stop;
+    options.cache_implementation = cache_implementation;
     return run_text_generation(pipe->as<pipelines::TextGenerationPipeline>(), input, options, json, stream);
   }
 

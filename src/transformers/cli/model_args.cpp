@@ -47,4 +47,10 @@ void add_matmul_precision_option(CLI::App& app, std::string& precision) {
                  "and multiply in bf16 with f32 sums (AVX512-BF16 where the CPU has it)");
 }
 
+void add_cache_implementation_option(CLI::App& app, std::optional<std::string>& cache_implementation) {
+  app.add_option("--cache-implementation", cache_implementation,
+                 "text generation's KV cache, by Hugging Face's names: dynamic, static, sliding_window, hybrid, "
+                 "offloaded, offloaded_static (default: generation_config.json's, else the model's own)");
+}
+
 }  // namespace transformers::cli

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the verbs that take a MODEL argument and tensor files.
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "transformers/core/dtype.h"
@@ -28,5 +29,8 @@ DType parse_dtype_flag(const std::string& name);
 // Adds --matmul-precision (PyTorch's torch.set_float32_matmul_precision), read into `precision`;
 // apply it with runtime::set_float32_matmul_precision after parsing (it rejects unknown names).
 void add_matmul_precision_option(CLI::App& app, std::string& precision);
+
+// Adds --cache-implementation (GenerationConfig::cache_implementation; generate() rejects unknown names).
+void add_cache_implementation_option(CLI::App& app, std::optional<std::string>& cache_implementation);
 
 }  // namespace transformers::cli

@@ -28,6 +28,7 @@ std::vector<std::vector<int64_t>> TextGenerationPipeline::generate_ids(const std
   if (o.top_p) config.top_p = *o.top_p;
   if (o.top_k) config.top_k = *o.top_k;
   if (o.repetition_penalty) config.repetition_penalty = *o.repetition_penalty;
+  if (o.cache_implementation) config.cache_implementation = *o.cache_implementation;
   if (o.num_beams) config.num_beams = *o.num_beams;
   if (o.num_return_sequences) config.num_return_sequences = *o.num_return_sequences;
   if (o.seed) config.seed = *o.seed;

@@ -29,6 +29,7 @@ struct TextGenerationOptions {
   std::optional<int64_t> top_k, num_beams, num_return_sequences;
   std::optional<uint64_t> seed;
   std::vector<std::string> stop_strings;  // stop once the text ends with one of these
+  std::optional<std::string> cache_implementation;  // GenerationConfig::cache_implementation
   // Called with each new piece of text as it is generated (never a partial UTF-8 character).
   std::function<void(const std::string& text)> streamer;
 };
