@@ -116,8 +116,12 @@ TEST(Olmo2ModelTest, ForwardMatchesComposedReference) {
   // q_norm spans all heads' features (32), k_norm the key/value heads' (16)
   const auto& params = model->named_parameters();
   for (const auto& [key, t] : params) {
-    if (key == "model.layers.0.self_attn.q_norm.weight") EXPECT_EQ(t.shape(), Shape{32});
-    if (key == "model.layers.0.self_attn.k_norm.weight") EXPECT_EQ(t.shape(), Shape{16});
+    if (key == "model.layers.0.self_attn.q_norm.weight") {
+      EXPECT_EQ(t.shape(), Shape{32});
+    }
+    if (key == "model.layers.0.self_attn.k_norm.weight") {
+      EXPECT_EQ(t.shape(), Shape{16});
+    }
     EXPECT_EQ(key.find("input_layernorm"), std::string::npos) << key;  // no pre-norms in OLMo 2
   }
   Reference ref;
