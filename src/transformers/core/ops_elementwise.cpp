@@ -85,6 +85,9 @@ inline T apply(BinaryOp op, T a, T b) {
   return T(0);
 }
 
+// Elementwise loops over at least this many elements run on the thread pool.
+constexpr int64_t kParallelElements = int64_t(1) << 16;
+
 // The kernel: out = a (op) b over out's shape; a and b broadcast. Compute type C.
 template <typename C>
 void binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
@@ -99,40 +102,50 @@ void binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
   const int64_t rank = out.dim();
   const int64_t ia = rank ? sa.back() : 0, ib = rank ? sb.back() : 0, io = rank ? so.back() : 0;
   std::array<const Shape*, 3> strides{&so, &sa, &sb};
-  for_each_row<3>(shape, strides, {out.offset(), a.offset(), b.offset()},
-                  [&](std::array<int64_t, 3> off, int64_t n) {
-                    if (f32) {
-                      float* o = reinterpret_cast<float*>(po) + off[0];
-                      const float* x = reinterpret_cast<const float*>(pa) + off[1];
-                      const float* y = reinterpret_cast<const float*>(pb) + off[2];
-                      if (io == 1 && ia == 1 && ib == 1) {
-                        switch (op) {
-                          case BinaryOp::Add: for (int64_t i = 0; i < n; ++i) o[i] = x[i] + y[i]; return;
-                          case BinaryOp::Sub: for (int64_t i = 0; i < n; ++i) o[i] = x[i] - y[i]; return;
-                          case BinaryOp::Mul: for (int64_t i = 0; i < n; ++i) o[i] = x[i] * y[i]; return;
-                          case BinaryOp::Div: for (int64_t i = 0; i < n; ++i) o[i] = x[i] / y[i]; return;
-                          default: break;
-                        }
-                      }
-                      if (io == 1 && ia == 1 && ib == 0) {  // tensor (op) scalar, e.g. x * scale
-                        const float s = y[0];
-                        switch (op) {
-                          case BinaryOp::Add: for (int64_t i = 0; i < n; ++i) o[i] = x[i] + s; return;
-                          case BinaryOp::Sub: for (int64_t i = 0; i < n; ++i) o[i] = x[i] - s; return;
-                          case BinaryOp::Mul: for (int64_t i = 0; i < n; ++i) o[i] = x[i] * s; return;
-                          case BinaryOp::Div: for (int64_t i = 0; i < n; ++i) o[i] = x[i] / s; return;
-                          default: break;
-                        }
-                      }
-                      for (int64_t i = 0; i < n; ++i) o[i * io] = apply<float>(op, x[i * ia], y[i * ib]);
-                      return;
-                    }
-                    for (int64_t i = 0; i < n; ++i) {
-                      C x = load_as<C>(pa + (off[1] + i * ia) * ea, a.dtype());
-                      C y = load_as<C>(pb + (off[2] + i * ib) * eb, b.dtype());
-                      store_as<C>(po + (off[0] + i * io) * eo, out.dtype(), apply<C>(op, x, y));
-                    }
-                  });
+  auto row = [&](std::array<int64_t, 3> off, int64_t n) {
+    if (f32) {
+      float* o = reinterpret_cast<float*>(po) + off[0];
+      const float* x = reinterpret_cast<const float*>(pa) + off[1];
+      const float* y = reinterpret_cast<const float*>(pb) + off[2];
+      if (io == 1 && ia == 1 && ib == 1) {
+        switch (op) {
+          case BinaryOp::Add: for (int64_t i = 0; i < n; ++i) o[i] = x[i] + y[i]; return;
+          case BinaryOp::Sub: for (int64_t i = 0; i < n; ++i) o[i] = x[i] - y[i]; return;
+          case BinaryOp::Mul: for (int64_t i = 0; i < n; ++i) o[i] = x[i] * y[i]; return;
+          case BinaryOp::Div: for (int64_t i = 0; i < n; ++i) o[i] = x[i] / y[i]; return;
+          default: break;
+        }
+      }
+      if (io == 1 && ia == 1 && ib == 0) {  // tensor (op) scalar, e.g. x * scale
+        const float s = y[0];
+        switch (op) {
+          case BinaryOp::Add: for (int64_t i = 0; i < n; ++i) o[i] = x[i] + s; return;
+          case BinaryOp::Sub: for (int64_t i = 0; i < n; ++i) o[i] = x[i] - s; return;
+          case BinaryOp::Mul: for (int64_t i = 0; i < n; ++i) o[i] = x[i] * s; return;
+          case BinaryOp::Div: for (int64_t i = 0; i < n; ++i) o[i] = x[i] / s; return;
+          default: break;
+        }
+      }
+      for (int64_t i = 0; i < n; ++i) o[i * io] = apply<float>(op, x[i * ia], y[i * ib]);
+      return;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      C x = load_as<C>(pa + (off[1] + i * ia) * ea, a.dtype());
+      C y = load_as<C>(pb + (off[2] + i * ib) * eb, b.dtype());
+      store_as<C>(po + (off[0] + i * io) * eo, out.dtype(), apply<C>(op, x, y));
+    }
+  };
+  // Large operands (a prompt's residual adds and SiLU products, [512, 8192]) are shared by the
+  // pool's threads, whole rows each; a decode step's few thousand elements stay on one thread.
+  const std::array<int64_t, 3> base{out.offset(), a.offset(), b.offset()};
+  const int64_t numel = out.numel(), inner = rank ? std::max<int64_t>(shape.back(), 1) : 1;
+  if (numel < kParallelElements) {
+    for_each_row<3>(shape, strides, base, row);
+    return;
+  }
+  const int64_t rows = numel / inner;
+  auto rows_range = [&](int64_t r0, int64_t r1) { cpu::for_each_row_range<3>(shape, strides, base, r0, r1, row); };
+  cpu::parallel_for(rows, cpu::grain_for(rows, std::max<int64_t>(1, kParallelElements / 4 / inner)), rows_range);
 }
 
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {

@@ -57,6 +57,28 @@ NormRows norm_rows(const Tensor& x) {
   r.out = Tensor::empty(x.shape(), DType::Float32);
   return r;
 }
+// Note [Sums of squares, several rows at once]
+// RMSNorm's sum of squares runs left to right in f32 (ss += x * x, each product and each sum
+// rounded), which makes each row one chain of dependent additions: an add's latency per element.
+// kNormRowGroup rows go through one loop, each in its own accumulator and in the same order, so
+// that the chains overlap and every row's sum is bit for bit the one-row loop's.
+constexpr int64_t kNormRowGroup = 8;
+void sums_of_squares(const float* rows, int64_t n, int64_t count, float* ss) {
+  if (count == kNormRowGroup) {
+    float acc[kNormRowGroup] = {};
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t k = 0; k < kNormRowGroup; ++k) acc[k] += rows[k * n + j] * rows[k * n + j];
+    for (int64_t k = 0; k < kNormRowGroup; ++k) ss[k] = acc[k];
+    return;
+  }
+  for (int64_t k = 0; k < count; ++k) {
+    const float* row = rows + k * n;
+    float acc = 0.0f;
+    for (int64_t j = 0; j < n; ++j) acc += row[j] * row[j];
+    ss[k] = acc;
+  }
+}
+
 std::vector<float> param_values(const Tensor& p, int64_t n, double offset, double absent) {
   if (!p.defined()) return std::vector<float>(size_t(n), float(absent));
   std::vector<float> v = p.to_vector<float>();
@@ -76,13 +98,16 @@ Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps, double weight
   const float* in = r.in.data<float>();
   float* out = r.out.data<float>();
   auto range = [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) {
-      const float* row = in + i * r.n;
-      float* orow = out + i * r.n;
-      float ss = 0.0f;
-      for (int64_t j = 0; j < r.n; ++j) ss += row[j] * row[j];
-      const float scale = 1.0f / std::sqrt(ss / float(r.n) + float(eps));
-      for (int64_t j = 0; j < r.n; ++j) orow[j] = w[j] * (row[j] * scale);
+    for (int64_t i = i0; i < i1; i += kNormRowGroup) {
+      const int64_t rows = std::min<int64_t>(kNormRowGroup, i1 - i);
+      float ss[kNormRowGroup];
+      sums_of_squares(in + i * r.n, r.n, rows, ss);
+      for (int64_t k = 0; k < rows; ++k) {
+        const float* row = in + (i + k) * r.n;
+        float* orow = out + (i + k) * r.n;
+        const float scale = 1.0f / std::sqrt(ss[k] / float(r.n) + float(eps));
+        for (int64_t j = 0; j < r.n; ++j) orow[j] = w[j] * (row[j] * scale);
+      }
     }
   };
   cpu::parallel_for(r.rows, r.rows * r.n > (1 << 15) ? cpu::grain_for(r.rows, 1) : r.rows, range);
@@ -143,15 +168,18 @@ Tensor apply_rotary(const Tensor& x, const Tensor& cos, const Tensor& sin) {
   if (autograd::needs_grad({x, cos, sin}) || x.dtype() != DType::Float32)
     return apply_rotary_composed(x, cos, sin);
   const int64_t B = x.size(0), H = x.size(1), L = x.size(2), D = x.size(3), R = cos.size(2), half = R / 2;
-  Tensor xc = x.contiguous();
+  // x is read through its strides when its rows are contiguous: q/k straight from their
+  // projection are [batch, seq, heads, head_dim] transposed to heads first.
+  Tensor xc = x.stride(3) == 1 ? x : x.contiguous();
+  const int64_t xs0 = xc.stride(0), xs1 = xc.stride(1), xs2 = xc.stride(2);
   Tensor c = cos.to(DType::Float32).contiguous(), s = sin.to(DType::Float32).contiguous();
   Tensor out = Tensor::empty(x.shape(), DType::Float32);
   const float *px = xc.data<float>(), *pc = c.data<float>(), *ps = s.data<float>();
   float* po = out.data<float>();
   auto range = [&](int64_t r0, int64_t r1) {
     for (int64_t bhl = r0; bhl < r1; ++bhl) {
-      const int64_t l = bhl % L, b = bhl / (H * L);
-      const float* xr = px + bhl * D;
+      const int64_t l = bhl % L, h = (bhl / L) % H, b = bhl / (H * L);
+      const float* xr = px + b * xs0 + h * xs1 + l * xs2;
       float* orow = po + bhl * D;
       const float* cr = pc + (b * L + l) * R;
       const float* sr = ps + (b * L + l) * R;

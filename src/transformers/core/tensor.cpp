@@ -11,6 +11,7 @@
 #include "transformers/core/autograd.h"
 #include "transformers/core/cpu/convert.h"
 #include "transformers/core/cpu/element.h"
+#include "transformers/core/cpu/pool.h"
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
 
@@ -471,26 +472,37 @@ void Tensor::copy_(const Tensor& src) const {
                      reinterpret_cast<float*>(dbase) + offset());
     return;
   }
-  cpu::for_each_row<2>(shape(), strides, {offset(), src.offset()},
-                       [&](std::array<int64_t, 2> off, int64_t n) {
-                         if (sdt == ddt && dstep == 1 && sstep == 1) {
-                           std::memcpy(dbase + off[0] * des, sbase + off[1] * ses, size_t(n) * des);
-                           return;
-                         }
-                         if (half_to_f32 && dstep == 1 && sstep == 1) {
-                           cpu::rows_to_f32(sbase + off[1] * int64_t(ses), sdt, 1, n, n,
-                                            reinterpret_cast<float*>(dbase) + off[0]);
-                           return;
-                         }
-                         for (int64_t i = 0; i < n; ++i) {
-                           const std::byte* s = sbase + (off[1] + i * sstep) * ses;
-                           std::byte* d = dbase + (off[0] + i * dstep) * des;
-                           if (sdt == ddt) std::memcpy(d, s, des);
-                           else if (is_floating(ddt) || is_floating(sdt))
-                             cpu::store_as<double>(d, ddt, cpu::load_as<double>(s, sdt));
-                           else cpu::store_as<int64_t>(d, ddt, cpu::load_as<int64_t>(s, sdt));
-                         }
-                       });
+  auto row = [&](std::array<int64_t, 2> off, int64_t n) {
+    if (sdt == ddt && dstep == 1 && sstep == 1) {
+      std::memcpy(dbase + off[0] * des, sbase + off[1] * ses, size_t(n) * des);
+      return;
+    }
+    if (half_to_f32 && dstep == 1 && sstep == 1) {
+      cpu::rows_to_f32(sbase + off[1] * int64_t(ses), sdt, 1, n, n,
+                       reinterpret_cast<float*>(dbase) + off[0]);
+      return;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      const std::byte* s = sbase + (off[1] + i * sstep) * ses;
+      std::byte* d = dbase + (off[0] + i * dstep) * des;
+      if (sdt == ddt) std::memcpy(d, s, des);
+      else if (is_floating(ddt) || is_floating(sdt))
+        cpu::store_as<double>(d, ddt, cpu::load_as<double>(s, sdt));
+      else cpu::store_as<int64_t>(d, ddt, cpu::load_as<int64_t>(s, sdt));
+    }
+  };
+  const std::array<int64_t, 2> base{offset(), src.offset()};
+  // Large strided copies (a prompt's attention output transposed back to [seq, heads, head_dim])
+  // are shared by the pool's threads, whole rows each. A copy within one storage (which may
+  // overlap, e.g. a shift) keeps the single ascending pass.
+  const int64_t count = numel(), inner = dim() ? std::max<int64_t>(size(-1), 1) : 1;
+  if (count < (int64_t(1) << 16) || storage()->data() == src.storage()->data()) {
+    cpu::for_each_row<2>(shape(), strides, base, row);
+    return;
+  }
+  const int64_t rows = count / inner;
+  auto rows_range = [&](int64_t r0, int64_t r1) { cpu::for_each_row_range<2>(shape(), strides, base, r0, r1, row); };
+  cpu::parallel_for(rows, cpu::grain_for(rows, std::max<int64_t>(1, (int64_t(1) << 14) / inner)), rows_range);
 }
 
 void Tensor::fill_(double value) const {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include "transformers/core/dtype.h"
 #include "transformers/core/error.h"
@@ -65,21 +66,30 @@ inline void store_as(std::byte* p, DType dt, T value) {
 
 // Visits the elements of `shape` in row-major order, one innermost row at a time:
 // row(offsets, n) where offsets[i] is operand i's element offset of the row's first element and
-// each operand advances by its own innermost stride.
+// each operand advances by its own innermost stride. Only rows [row_begin, row_end) of the
+// numel / shape.back() rows are visited (a 0-d shape has one row), so that threads can share one
+// traversal.
 template <size_t N, typename RowFn>
-void for_each_row(const Shape& shape, const std::array<const Shape*, N>& strides,
-                  const std::array<int64_t, N>& base, RowFn row) {
+void for_each_row_range(const Shape& shape, const std::array<const Shape*, N>& strides,
+                        const std::array<int64_t, N>& base, int64_t row_begin, int64_t row_end, RowFn row) {
   const int64_t rank = int64_t(shape.size());
   for (int64_t s : shape)
     if (s == 0) return;
+  if (row_begin >= row_end) return;
   if (rank == 0) {
     row(base, 1);
     return;
   }
   const int64_t inner = shape[rank - 1];
+  // The multi-index of row_begin over the outer dims, and the operands' offsets there.
   Shape index(rank, 0);
   std::array<int64_t, N> off = base;
-  while (true) {
+  for (int64_t d = rank - 2, r = row_begin; d >= 0 && r > 0; --d) {
+    index[d] = r % shape[d];
+    r /= shape[d];
+    for (size_t i = 0; i < N; ++i) off[i] += (*strides[i])[d] * index[d];
+  }
+  for (int64_t left = row_end - row_begin; left > 0; --left) {
     row(off, inner);
     int64_t d = rank - 2;
     for (; d >= 0; --d) {
@@ -91,6 +101,13 @@ void for_each_row(const Shape& shape, const std::array<const Shape*, N>& strides
     }
     if (d < 0) return;
   }
+}
+
+// Every row of `shape` (see for_each_row_range).
+template <size_t N, typename RowFn>
+void for_each_row(const Shape& shape, const std::array<const Shape*, N>& strides,
+                  const std::array<int64_t, N>& base, RowFn row) {
+  for_each_row_range<N>(shape, strides, base, 0, std::numeric_limits<int64_t>::max(), row);
 }
 
 // Strides of `t` as seen through a broadcast to `shape` (0 on broadcast dims).
