@@ -39,6 +39,22 @@ inline std::filesystem::path write_checkpoint(const std::string& name, const nlo
   return dir;
 }
 
+// config.json for DecoderReference's shapes (2 layers, hidden 32, 4 heads of 8, 2 key/value heads,
+// intermediate 48, vocab 256), plus each test's own fields.
+inline nlohmann::json reference_config(const std::string& architecture, const std::string& model_type,
+                                       const nlohmann::json& fields) {
+  nlohmann::json config = {{"architectures", {architecture}},
+                           {"model_type", model_type},
+                           {"vocab_size", 256},
+                           {"hidden_size", 32},
+                           {"intermediate_size", 48},
+                           {"num_hidden_layers", 2},
+                           {"num_attention_heads", 4},
+                           {"num_key_value_heads", 2}};
+  config.update(fields);
+  return config;
+}
+
 // Logits of one unpadded row.
 inline Tensor logits_of(models::CausalLM& model, const std::vector<int64_t>& ids) {
   models::CausalLMInputs in;

@@ -21,21 +21,14 @@ namespace {
 // Two layers: layer 0 slides (window 3, rope base 10), layer 1 is global (rope base 1e6, the
 // default). query_pre_attn_scalar 16 != head_dim 8, so the scale is not head_dim ** -0.5.
 nlohmann::json tiny_config() {
-  return {{"architectures", {"Gemma3ForCausalLM"}},
-          {"model_type", "gemma3_text"},
-          {"vocab_size", 256},
-          {"hidden_size", 32},
-          {"intermediate_size", 48},
-          {"num_hidden_layers", 2},
-          {"num_attention_heads", 4},
-          {"num_key_value_heads", 2},
-          {"head_dim", 8},
-          {"query_pre_attn_scalar", 16},
-          {"sliding_window", 3},
-          {"sliding_window_pattern", 2},
-          {"rope_local_base_freq", 10.0},
-          {"final_logit_softcapping", 3.0},
-          {"rms_norm_eps", 1e-6}};
+  return reference_config("Gemma3ForCausalLM", "gemma3_text",
+                          {{"head_dim", 8},
+                           {"query_pre_attn_scalar", 16},
+                           {"sliding_window", 3},
+                           {"sliding_window_pattern", 2},
+                           {"rope_local_base_freq", 10.0},
+                           {"final_logit_softcapping", 3.0},
+                           {"rms_norm_eps", 1e-6}});
 }
 
 std::filesystem::path with_config(const std::string& name, const std::filesystem::path& src,

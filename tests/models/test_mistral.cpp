@@ -19,17 +19,8 @@ using transformers::testing::tensors_close;
 namespace {
 
 nlohmann::json tiny_config(int64_t sliding_window) {
-  return {{"architectures", {"MistralForCausalLM"}},
-          {"model_type", "mistral"},
-          {"vocab_size", 256},
-          {"hidden_size", 32},
-          {"intermediate_size", 48},
-          {"num_hidden_layers", 2},
-          {"num_attention_heads", 4},
-          {"num_key_value_heads", 2},
-          {"rope_theta", 500.0},
-          {"rms_norm_eps", 1e-6},
-          {"sliding_window", sliding_window}};
+  return reference_config("MistralForCausalLM", "mistral",
+                          {{"rope_theta", 500.0}, {"rms_norm_eps", 1e-6}, {"sliding_window", sliding_window}});
 }
 
 // ---- a plain double-precision Mistral (batch 1, no padding), written from v4.51's Python ----

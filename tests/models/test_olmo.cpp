@@ -20,16 +20,7 @@ namespace {
 
 // clip_qkv 0.5 is well inside the projections' spread (std ~1.7 here), so clipping is active.
 nlohmann::json tiny_config() {
-  return {{"architectures", {"OlmoForCausalLM"}},
-          {"model_type", "olmo"},
-          {"vocab_size", 256},
-          {"hidden_size", 32},
-          {"intermediate_size", 48},
-          {"num_hidden_layers", 2},
-          {"num_attention_heads", 4},
-          {"num_key_value_heads", 2},
-          {"rope_theta", 500.0},
-          {"clip_qkv", 0.5}};
+  return reference_config("OlmoForCausalLM", "olmo", {{"rope_theta", 500.0}, {"clip_qkv", 0.5}});
 }
 
 // ---- a plain double-precision OLMo (batch 1, no padding), written from v4.51's Python ----

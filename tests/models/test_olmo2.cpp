@@ -17,16 +17,7 @@ using namespace transformers::testing::decoder;
 namespace {
 
 nlohmann::json tiny_config() {
-  return {{"architectures", {"Olmo2ForCausalLM"}},
-          {"model_type", "olmo2"},
-          {"vocab_size", 256},
-          {"hidden_size", 32},
-          {"intermediate_size", 48},
-          {"num_hidden_layers", 2},
-          {"num_attention_heads", 4},
-          {"num_key_value_heads", 2},
-          {"rope_theta", 500.0},
-          {"rms_norm_eps", 1e-6}};
+  return reference_config("Olmo2ForCausalLM", "olmo2", {{"rope_theta", 500.0}, {"rms_norm_eps", 1e-6}});
 }
 
 // tiny_config() with random weights; norm weights ~ 1 + N(0, 0.3), so they stay scales near HF's
