@@ -154,27 +154,25 @@ Prompt prepare(const models::CausalLM& model, const Tensor& input_ids, const Ten
 std::unique_ptr<nn::KVCache> make_generation_cache(const models::CausalLM& model, const GenerationConfig& c,
                                                    int64_t max_length) {
   if (!c.use_cache) return nullptr;
-  std::unique_ptr<nn::KVCache> cache = model.make_cache();
-  if (!c.cache_implementation) return cache;
+  if (!c.cache_implementation) return model.make_cache();
   const std::string name = cache_storage(*c.cache_implementation);
   // HF sizes its Static/SlidingWindow/HybridCache for max_length - 1 tokens: the last token is never fed back.
   const int64_t static_len = max_length - 1;
-  // Models with a cache of their own kind (Gemma2/Gemma3's hybrid cache) build it in make_cache().
-  const bool own_kind = dynamic_cast<nn::DynamicCache*>(cache.get()) == nullptr;
-  if (name == "hybrid") {
-    TFM_CHECK(own_kind, "[generate] cache_implementation \"hybrid\" needs a model with a sliding-window hybrid "
-              "cache (Gemma2, Gemma3)");
-    return model.make_cache(static_len);
-  }
-  TFM_CHECK(!own_kind, "[generate] cache_implementation \"", name, "\" is not available for this model: it "
-            "generates with its own hybrid cache; leave cache_implementation unset or set it to \"hybrid\"");
+  // Every model masks its windows over a cache that keeps all keys (Gemma2/Gemma3 too: where HF's
+  // mask slicing fails past the window with these caches, ours stays right).
+  if (name == "dynamic") return std::make_unique<nn::DynamicCache>();
+  if (name == "static") return std::make_unique<nn::DynamicCache>(0, static_len);
   if (name == "sliding_window") {
     std::unique_ptr<nn::KVCache> sliding = model.make_sliding_window_cache(static_len);
     TFM_CHECK(sliding, "[generate] cache_implementation \"sliding_window\" needs a model whose config sets a "
-              "sliding window (Mistral, Phi-3, Qwen2/Qwen3 with use_sliding_window)");
+              "sliding window (Mistral, Phi-3, Qwen2/Qwen3 with use_sliding_window; Gemma2/Gemma3 use \"hybrid\")");
     return sliding;
   }
-  return name == "static" ? model.make_cache(static_len) : std::move(cache);
+  // "hybrid": the models whose own cache is HF's HybridCache (Gemma2, Gemma3) build it.
+  std::unique_ptr<nn::KVCache> hybrid = model.make_cache(static_len);
+  TFM_CHECK(dynamic_cast<nn::SlidingWindowCache*>(hybrid.get()), "[generate] cache_implementation \"hybrid\" "
+            "needs a model with a sliding-window hybrid cache (Gemma2, Gemma3)");
+  return hybrid;
 }
 
 GenerateOutput greedy_or_sample(models::CausalLM& model, Prompt p, const GenerationConfig& c,
