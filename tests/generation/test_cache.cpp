@@ -6,12 +6,14 @@
 
 #include <vector>
 
+#include "support/slot_order.h"
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
 #include "transformers/nn/cache.h"
 
 using namespace transformers;
 using Columns = nn::SlidingWindowCache::MaskColumns;
+using transformers::testing::in_slot_order;
 
 namespace {
 
@@ -34,11 +36,15 @@ TEST(SlidingWindowCacheTest, RollsAsHuggingFaceAndReadsTheFirstMaskColumns) {
   EXPECT_FALSE(cache.window(0).buffered);
   cache.update(1, positions(0, 2), positions(0, 2));
   const std::vector<std::vector<float>> expected = {{2, 0, 3}, {0, 3, 4}, {3, 4, 5}, {4, 5, 6}};
+  const float* storage = nullptr;
   for (int64_t p = 2; p < 6; ++p) {
     auto [kp, vp] = cache.update(0, positions(p, 1), positions(p, 1));
-    EXPECT_EQ(kp.to_vector<float>(), expected[size_t(p - 2)]) << "position " << p;
-    EXPECT_EQ(vp.to_vector<float>(), expected[size_t(p - 2)]) << "position " << p;
     const nn::SlidingWindowCache::Window w = cache.window(0);
+    EXPECT_EQ(in_slot_order<float>(kp, w.start), expected[size_t(p - 2)]) << "position " << p;
+    EXPECT_EQ(in_slot_order<float>(vp, w.start), expected[size_t(p - 2)]) << "position " << p;
+    EXPECT_EQ(w.start, std::max<int64_t>(0, p - 1) % 3);  // the ring turns instead of copying
+    if (!storage) storage = kp.data<float>();
+    EXPECT_EQ(kp.data<float>(), storage) << "position " << p;
     EXPECT_TRUE(w.buffered);
     EXPECT_EQ(w.query_slot, 2);
     EXPECT_EQ(w.first_column, 0);  // HF's Mistral mask: attention_mask[:, :max_cache_len]
@@ -70,12 +76,16 @@ TEST(SlidingWindowCacheTest, AttentionReadsTheBufferBySlot) {
   // The two mask columns so far, then 1 for the slots past the mask's end.
   EXPECT_EQ(options.key_padding_mask.to_vector<int64_t>(), (std::vector<int64_t>{0, 1, 1, 1, 1, 1, 1, 1}));
 
-  // Later, the mask is cut to its first 4 columns whatever positions the slots hold.
+  // Later, the mask is cut to its first 4 columns whatever positions the slots hold, and rotated
+  // as the ring stores the slots: three turns put slot 0 at index 3.
   Tensor longer = Tensor::from_vector(std::vector<int64_t>{0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, {2, 6});
-  for (int64_t p = 2; p < 6; ++p) cache.update(0, positions(p, 1, 2), positions(p, 1, 2));
+  for (int64_t p = 2; p < 6; ++p) k = cache.update(0, positions(p, 1, 2), positions(p, 1, 2)).first;
+  ASSERT_EQ(cache.window(0).start, 3);
+  EXPECT_EQ(in_slot_order<float>(k, 3), (std::vector<float>{0, 4, 5, 6, 0, 104, 105, 106}));
   nn::attend_through_window(&cache, 0, longer, 4, options);
   EXPECT_EQ(options.q_offset, 3);
-  EXPECT_EQ(options.key_padding_mask.to_vector<int64_t>(), (std::vector<int64_t>{0, 0, 1, 1, 1, 1, 1, 1}));
+  EXPECT_EQ(in_slot_order<int64_t>(options.key_padding_mask, 3), (std::vector<int64_t>{0, 0, 1, 1, 1, 1, 1, 1}));
+  EXPECT_EQ(options.key_padding_mask.to_vector<int64_t>(), (std::vector<int64_t>{0, 1, 1, 0, 1, 1, 1, 1}));
 
   // A DynamicCache leaves the options as they are.
   nn::DynamicCache dynamic(1);
@@ -92,8 +102,8 @@ TEST(SlidingWindowCacheTest, BeamsReorderAndOnlyAFullResetRewinds) {
   cache.update(0, positions(0, 2, 2), positions(0, 2, 2));
   cache.update(1, positions(0, 2, 2), positions(0, 2, 2));
   cache.reorder({1, 1});
-  EXPECT_EQ(cache.update(0, positions(2, 1, 2), positions(2, 1, 2)).first.to_vector<float>(),
-            (std::vector<float>{102, 3, 102, 103}));
+  Tensor k = cache.update(0, positions(2, 1, 2), positions(2, 1, 2)).first;
+  EXPECT_EQ(in_slot_order<float>(k, cache.window(0).start), (std::vector<float>{102, 3, 102, 103}));
   EXPECT_EQ(cache.update(1, positions(2, 1, 2), positions(2, 1, 2)).first.to_vector<float>(),
             (std::vector<float>{101, 102, 3, 101, 102, 103}));
   EXPECT_THROW(cache.crop(1), Error);  // a rolled buffer cannot rewind

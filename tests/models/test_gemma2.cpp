@@ -8,12 +8,14 @@
 #include <fstream>
 
 #include "models/decoder_checks.h"
+#include "support/slot_order.h"
 #include "transformers/nn/cache.h"
 #include "transformers/models/gemma2/configuration_gemma2.h"
 
 using namespace transformers;
 using namespace transformers::testing::decoder;
 using transformers::testing::shared_path;
+using transformers::testing::in_slot_order;
 using transformers::testing::tensors_close;
 
 namespace {
@@ -115,9 +117,9 @@ TEST(HybridCacheTest, SlidingBufferRollsAsHuggingFace) {
   const std::vector<std::vector<float>> expected = {{2, 0, 3}, {0, 3, 4}, {3, 4, 5}, {4, 5, 6}};
   for (int64_t p = 2; p < 6; ++p) {
     auto [kp, vp] = cache.update(0, keys(p, 1), keys(p, 1));
-    EXPECT_EQ(kp.to_vector<float>(), expected[size_t(p - 2)]) << "position " << p;
-    EXPECT_EQ(vp.to_vector<float>(), expected[size_t(p - 2)]) << "position " << p;
     nn::SlidingWindowCache::Window w = cache.window(0);
+    EXPECT_EQ(in_slot_order<float>(kp, w.start), expected[size_t(p - 2)]) << "position " << p;
+    EXPECT_EQ(in_slot_order<float>(vp, w.start), expected[size_t(p - 2)]) << "position " << p;
     EXPECT_TRUE(w.buffered);
     EXPECT_EQ(w.query_slot, 2);
     EXPECT_EQ(w.first_column, std::max<int64_t>(0, p - 2));  // HF: last_cache_position - window
@@ -130,14 +132,15 @@ TEST(HybridCacheTest, SlidingBufferRollsAsHuggingFace) {
   nn::SlidingWindowCache clamped({5, 0}, 3, Columns::kEndingAtQuery);
   clamped.update(0, keys(0, 2), keys(0, 2));
   for (int64_t p = 2; p < 6; ++p) {
-    EXPECT_EQ(clamped.update(0, keys(p, 1), keys(p, 1)).first.to_vector<float>(), expected[size_t(p - 2)])
-        << "clamped, position " << p;
+    Tensor kp = clamped.update(0, keys(p, 1), keys(p, 1)).first;
+    EXPECT_EQ(in_slot_order<float>(kp, clamped.window(0).start), expected[size_t(p - 2)]) << "clamped, position " << p;
     EXPECT_EQ(clamped.window(0).first_column, std::max<int64_t>(0, p - 2));
   }
   // Prefill longer than the window: attention gets every key, the buffer the last three.
   nn::SlidingWindowCache long_prompt({3, 0}, 0, Columns::kEndingAtQuery);
   EXPECT_EQ(long_prompt.update(0, keys(0, 5), keys(0, 5)).first.size(2), 5);
-  EXPECT_EQ(long_prompt.update(0, keys(5, 1), keys(5, 1)).first.to_vector<float>(), (std::vector<float>{4, 5, 6}));
+  Tensor after = long_prompt.update(0, keys(5, 1), keys(5, 1)).first;
+  EXPECT_EQ(in_slot_order<float>(after, long_prompt.window(0).start), (std::vector<float>{4, 5, 6}));
 }
 
 TEST(Gemma2ModelTest, FinalLogitsAreSoftCapped) {

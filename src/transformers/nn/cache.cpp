@@ -91,7 +91,10 @@ SlidingWindowCache::SlidingWindowCache(std::vector<int64_t> layer_sliding_window
 // columns by slot). A zero key scores 0, so for the next slots - 1 tokens that slot adds weight to a
 // zero value instead of the oldest key of the window. Generations from prompts shorter than the
 // buffer depend on it (the gemma2 fixture's beam3 scores differ by 5e-4 without it), so it is
-// reproduced on purpose.
+// reproduced on purpose. HF copies the whole buffer to shift it; here the buffer is a ring and a
+// shift moves its start, so a token past the window costs one slot's write, not a buffer's copy
+// (32 MB per layer for Mistral-7B's window of 4096). Attention reads the slots in ring order with
+// the mask rotated to match (attend_through_window), which changes only the order of its sums.
 std::pair<Tensor, Tensor> SlidingWindowCache::update(int64_t layer, const Tensor& key, const Tensor& value) {
   TFM_CHECK(layer >= 0 && layer < int64_t(buffers_.size()), "[cache] layer ", layer, " out of range");
   TFM_CHECK(key.dim() == 4 && value.dim() == 4, "[cache] key/value must be 4-d");
@@ -126,13 +129,12 @@ std::pair<Tensor, Tensor> SlidingWindowCache::update(int64_t layer, const Tensor
   TFM_CHECK(key.size(0) == b.keys.size(0) && key.size(1) == b.keys.size(1) && key.size(3) == b.keys.size(3),
             "[cache] key ", shape_str(key.shape()), " does not match the cache ", shape_str(b.keys.shape()));
   const int64_t slot = std::min(b.written, slots - 1);
-  if (slot == slots - 1) {  // Note [Sliding buffer roll]
-    b.keys = ops::cat({b.keys.narrow(2, 1, slots - 1), b.keys.narrow(2, 0, 1)}, 2);
-    b.values = ops::cat({b.values.narrow(2, 1, slots - 1), b.values.narrow(2, 0, 1)}, 2);
-  }
-  b.keys.narrow(2, slot, 1).copy_(key);
-  b.values.narrow(2, slot, 1).copy_(value);
+  if (slot == slots - 1) b.start = (b.start + 1) % slots;  // Note [Sliding buffer roll]
+  const int64_t index = (b.start + slot) % slots;
+  b.keys.narrow(2, index, 1).copy_(key);
+  b.values.narrow(2, index, 1).copy_(value);
   w.buffered = true;
+  w.start = b.start;
   // HybridCache: Gemma2's decoder layer slices the mask from last_position + 1 - window.
   // SlidingWindowCache: Mistral's causal-mask builder truncates attention_mask to its first
   // `slots` columns, although after a roll slot j no longer holds position j; with left padding
@@ -192,7 +194,16 @@ void attend_through_window(const KVCache* cache, int64_t layer, const Tensor& at
   // The buffer holds at most the window, in slot order: no sliding mask, the query sits at its slot.
   options.sliding_window = 0;
   options.q_offset = w.query_slot;
-  if (attention_mask.defined()) options.key_padding_mask = window_mask(attention_mask, w.first_column, key_len);
+  if (!attention_mask.defined()) return;
+  Tensor by_slot = window_mask(attention_mask, w.first_column, key_len);
+  // Storage index i holds slot (i - start) mod key_len. Once the ring has turned (start > 0) the
+  // query is in the last slot, so the causal mask hides nothing and only this mask moves.
+  if (w.start == 0) {
+    options.key_padding_mask = by_slot;
+    return;
+  }
+  options.key_padding_mask =
+      ops::cat({by_slot.narrow(1, key_len - w.start, w.start), by_slot.narrow(1, 0, key_len - w.start)}, 1);
 }
 
 }  // namespace transformers::nn

@@ -77,11 +77,13 @@ class SlidingWindowCache : public KVCache {
   void crop(int64_t length) override;
   int64_t nbytes() const override;
 
-  // How the keys the last update() returned for a layer line up with token positions.
+  // How the keys the last update() returned for a layer line up with token positions. A buffer is
+  // a ring: HF's slot j (the order its mask reads) is stored at index (start + j) % slots.
   struct Window {
     bool buffered = false;     // false: the update returned every key (prefill, or no window); positions = index
-    int64_t first_column = 0;  // attention_mask column read for buffer slot 0
+    int64_t first_column = 0;  // attention_mask column read for slot 0
     int64_t query_slot = 0;    // the query's slot: slots after it are masked as future
+    int64_t start = 0;         // where slot 0 is stored
   };
   Window window(int64_t layer) const { return windows_.at(size_t(layer)); }
 
@@ -89,6 +91,7 @@ class SlidingWindowCache : public KVCache {
   struct Buffer {
     Tensor keys, values;  // [batch, kv_heads, slots, head_dim]
     int64_t written = 0;  // tokens seen by this layer
+    int64_t start = 0;    // ring index of slot 0
   };
   std::vector<int64_t> layer_slots_;  // 0: the layer keeps every key
   MaskColumns columns_;
@@ -108,7 +111,8 @@ std::unique_ptr<KVCache> make_sliding_window_cache(std::vector<int64_t> layer_sl
 Tensor window_mask(const Tensor& attention_mask, int64_t first, int64_t slots);
 
 // Attention of `layer` after cache->update(): when the keys are a SlidingWindowCache's buffer,
-// `options` (set up for keys in position order) are changed to mask its slots as Hugging Face does.
+// `options` (set up for keys in position order) are changed to mask its slots as Hugging Face does,
+// in the ring's storage order.
 void attend_through_window(const KVCache* cache, int64_t layer, const Tensor& attention_mask, int64_t key_len,
                            ops::AttentionOptions& options);
 
