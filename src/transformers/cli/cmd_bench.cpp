@@ -179,6 +179,8 @@ int cmd_bench(int argc, char** argv) {
     kv_bytes = cache->nbytes();
   }
 
+  // Read before the limits are measured again: their 256 MiB read buffer is not the model's memory.
+  const int64_t peak_rss = peak_rss_bytes();
   if (!no_limits) {
     // Measured again after the model ran and the best kept: on a shared machine one measurement
     // can read low (host steal), which would flatter the ratios below.
@@ -207,7 +209,7 @@ int cmd_bench(int argc, char** argv) {
                 "\"decode_roofline_tokens_per_s\": %.3f, \"prefill_matmul_gflops\": %.3f, "
                 "\"prefill_cpu_s\": %.6f, \"decode_cpu_s\": %.6f, \"load_average\": %.2f, \"matmul_precision\": \"%s\", "
                 "\"file_pmd_mapped_bytes\": %lld}\n",
-                prefill_tps, decode_tps, prefill.wall, load_s, (long long)peak_rss_bytes(), (long long)weights_bytes,
+                prefill_tps, decode_tps, prefill.wall, load_s, (long long)peak_rss, (long long)weights_bytes,
                 (long long)kv_bytes, nthreads, std::string(dtype_name(options.dtype)).c_str(), bandwidth.wall / 1e9,
                 sgemm.wall / 1e9, roofline_tps, prefill_flops / 1e9, prefill.cpu, decode.cpu, load, matmul_precision.c_str(),
                 (long long)huge_bytes);
@@ -234,7 +236,7 @@ int cmd_bench(int argc, char** argv) {
   if (!no_limits)
     std::printf("                 roofline %.1f tokens/s (%.1f MB read per step), %.2f of it\n", roofline_tps,
                 step_bytes / 1e6, decode_tps / roofline_tps);
-  std::printf("  peak RSS       %8.1f MB  (weights + KV cache %.1f MB)\n", double(peak_rss_bytes()) / 1e6,
+  std::printf("  peak RSS       %8.1f MB  (weights + KV cache %.1f MB)\n", double(peak_rss) / 1e6,
               double(weights_bytes + kv_bytes) / 1e6);
   return 0;
 }
