@@ -76,7 +76,9 @@ json bert_config(const std::string& architecture, const std::vector<std::string>
 // Runs the command; stdout only (stderr kept apart, shown on failure).
 using RunResult = transformers::testing::CliResult;
 
-RunResult run(const std::string& args) { return transformers::testing::run_cli(args, {.input = std::nullopt, .separate_stderr = true}); }
+RunResult run(const std::string& args) {
+  return transformers::testing::run_cli(args, {.input = std::nullopt, .separate_stderr = true});
+}
 
 // `run DIR 'input' ARGS --json`, parsed; fails the test when the command fails.
 json run_json(const std::filesystem::path& dir, const std::string& input, const std::string& args) {

@@ -95,7 +95,8 @@ TEST(PrefillKernelsTest, LargeStridedCopiesMatchElementwiseIndexing) {
     for (int64_t h = 0; h < H; ++h)
       for (int64_t d = 0; d < D; ++d) want[size_t((l * H + h) * D + d)] = v[size_t((h * L + l) * D + d)];
   for_thread_counts([&](int t) {
-    expect_bits(attn.transpose(1, 2).contiguous().to_vector<float>(), want, "transpose copy threads=" + std::to_string(t));
+    expect_bits(attn.transpose(1, 2).contiguous().to_vector<float>(), want,
+                "transpose copy threads=" + std::to_string(t));
     // Into a strided destination: a narrow of a wider buffer (what a cache write looks like).
     Tensor wide = Tensor::zeros({1, L, H, D + 3});
     wide.narrow(3, 1, D).copy_(attn.transpose(1, 2));
@@ -127,7 +128,8 @@ TEST(PrefillKernelsTest, RmsNormMatchesTheOneRowLoopForEveryRowCount) {
       }
     }
     for_thread_counts([&](int t) {
-      const std::string tag = " rows=" + std::to_string(rows) + " n=" + std::to_string(n) + " threads=" + std::to_string(t);
+      const std::string tag =
+          " rows=" + std::to_string(rows) + " n=" + std::to_string(n) + " threads=" + std::to_string(t);
       expect_bits(ops::rms_norm(x, w, eps).to_vector<float>(), want, "rms_norm" + tag);
       expect_bits(ops::rms_norm(x, w, eps, 1.0).to_vector<float>(), gemma, "rms_norm (1 + w)" + tag);
     });

@@ -536,9 +536,10 @@ GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const 
               "[generate] assisted decoding is implemented for greedy search (do_sample=false, num_beams=1)");
     // HF: with an assistant model generate() warns and ignores cache_implementation; prompt lookup
     // raises for the static-shaped caches.
-    TFM_CHECK(assistant_model || !config.cache_implementation || cache_storage(*config.cache_implementation) == "dynamic",
-              "[generate] assisted decoding needs a cache that can rewind; cache_implementation \"",
-              config.cache_implementation.value_or(""), "\" is not supported with prompt lookup (as in Hugging Face)");
+    const bool rewinds = !config.cache_implementation || cache_storage(*config.cache_implementation) == "dynamic";
+    TFM_CHECK(assistant_model || rewinds, "[generate] assisted decoding needs a cache that can rewind; ",
+              "cache_implementation \"", config.cache_implementation.value_or(""),
+              "\" is not supported with prompt lookup (as in Hugging Face)");
     if (assistant_model)
       TFM_CHECK(assistant_model->vocab_size() == model.vocab_size(), "[generate] the assistant's vocabulary (",
                 assistant_model->vocab_size(), ") differs from the model's (", model.vocab_size(), ")");
