@@ -731,6 +731,108 @@ TEST(GenerationConfigFileTest, EarlyStoppingTakesTrueFalseOrNever) {
   }
 }
 
+// ---------------------------------------------------------------- output_scores / output_logits
+
+TEST(GenerateOutputsTest, ScoresAndLogitsAreEachStepsProcessedAndRawLogits) {
+  TFM_SKIP_WITHOUT_SHARED();
+  auto [model, prompt, ids] = llama_and_prompt();
+  generation::GenerationConfig config;
+  config.max_new_tokens = 6;
+  config.eos_token_id = {};
+  config.repetition_penalty = 1.3;
+  config.output_scores = config.output_logits = true;
+  const generation::GenerateOutput out = generation::generate(*model, ids, Tensor(), config);
+  const std::vector<int64_t>& seq = out.sequences[0];
+  ASSERT_EQ(out.scores.size(), 6u);
+  ASSERT_EQ(out.logits.size(), 6u);
+  // The raw logits are the model's at each position; the scores apply HF's repetition penalty to
+  // every token already in the sequence (divide a positive logit, multiply a negative one).
+  models::CausalLMInputs in;
+  in.input_ids = Tensor::from_vector(std::vector<int64_t>(seq.begin(), seq.end() - 1), {1, int64_t(seq.size()) - 1});
+  const Tensor full = model->forward(in).logits.select(0, 0);  // [len - 1, vocab]
+  for (size_t t = 0; t < 6; ++t) {
+    ASSERT_EQ(out.scores[t].size(), 1u);
+    const std::vector<float>& raw = out.logits[t][0];
+    const std::vector<float> want = full.select(0, int64_t(prompt.size() + t) - 1).to_vector<float>();
+    ASSERT_EQ(raw.size(), want.size());
+    for (size_t v = 0; v < raw.size(); ++v) ASSERT_NEAR(raw[v], want[v], 1e-4) << "step " << t << ", token " << v;
+    const std::set<int64_t> seen(seq.begin(), seq.begin() + int64_t(prompt.size() + t));
+    for (size_t v = 0; v < raw.size(); ++v) {
+      const float expected = seen.count(int64_t(v)) ? (raw[v] > 0 ? raw[v] / 1.3f : raw[v] * 1.3f) : raw[v];
+      ASSERT_FLOAT_EQ(out.scores[t][0][v], expected) << "step " << t << ", token " << v;
+    }
+    const auto best = std::max_element(out.scores[t][0].begin(), out.scores[t][0].end());
+    EXPECT_EQ(best - out.scores[t][0].begin(), seq[prompt.size() + t]) << "step " << t;
+  }
+  // Without the flags nothing is kept.
+  config.output_scores = config.output_logits = false;
+  const generation::GenerateOutput plain = generation::generate(*model, ids, Tensor(), config);
+  EXPECT_EQ(plain.sequences, out.sequences);
+  EXPECT_TRUE(plain.scores.empty() && plain.logits.empty());
+}
+
+TEST(GenerateOutputsTest, SamplingScoresAreTheWarpedLogits) {
+  TFM_SKIP_WITHOUT_SHARED();
+  auto [model, prompt, ids] = llama_and_prompt();
+  generation::GenerationConfig config;
+  config.max_new_tokens = 4;
+  config.eos_token_id = {};
+  config.do_sample = true;
+  config.temperature = 0.7;
+  config.top_k = 5;
+  config.seed = 3;
+  config.output_scores = config.output_logits = true;
+  const generation::GenerateOutput out = generation::generate(*model, ids, Tensor(), config);
+  ASSERT_EQ(out.scores.size(), 4u);
+  for (size_t t = 0; t < 4; ++t) {
+    // logits / temperature on the 5 largest, -inf elsewhere; the sampled token is one of the 5.
+    const std::vector<float>&raw = out.logits[t][0], &warped = out.scores[t][0];
+    int kept = 0;
+    for (size_t v = 0; v < raw.size(); ++v) {
+      if (std::isinf(warped[v])) continue;
+      ++kept;
+      EXPECT_FLOAT_EQ(warped[v], raw[v] / 0.7f) << "step " << t << ", token " << v;
+    }
+    EXPECT_EQ(kept, 5) << "step " << t;
+    EXPECT_FALSE(std::isinf(warped[size_t(out.sequences[0][prompt.size() + t])])) << "step " << t;
+  }
+}
+
+TEST(GenerateOutputsTest, BeamScoresAndIndicesAddUpToTheSequenceScores) {
+  TFM_SKIP_WITHOUT_SHARED();
+  auto [model, prompt, ids] = llama_and_prompt();
+  generation::GenerationConfig config;
+  config.max_new_tokens = 5;
+  config.eos_token_id = {};
+  config.num_beams = 3;
+  config.num_return_sequences = 2;
+  config.output_scores = true;
+  const generation::GenerateOutput out = generation::generate(*model, ids, Tensor(), config);
+  ASSERT_EQ(out.scores.size(), 5u);
+  ASSERT_EQ(out.beam_indices.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    // HF's compute_transition_scores: the token's processed log-probability in the row of the beam
+    // it came from; their sum / new tokens ** length_penalty (1) is the sequence score.
+    ASSERT_EQ(out.beam_indices[i].size(), 5u);
+    EXPECT_EQ(out.beam_indices[i][0], 0);  // only beam 0 proposes the first token
+    double sum = 0;
+    for (size_t t = 0; t < 5; ++t) {
+      const int64_t row = out.beam_indices[i][t];
+      ASSERT_GE(row, 0);
+      ASSERT_LT(row, 3);
+      ASSERT_EQ(out.scores[t].size(), 3u);
+      sum += out.scores[t][size_t(row)][size_t(out.sequences[i][prompt.size() + t])];
+    }
+    EXPECT_NEAR(sum / 5.0, out.sequences_scores[i], 1e-5) << "sequence " << i;
+  }
+  // generation_config.json may ask for them.
+  const auto tmp = transformers::testing::temp_dir("generation_config_output_scores");
+  std::ofstream(tmp / "generation_config.json") << R"({"output_scores": true, "output_logits": false})";
+  const generation::GenerationConfig read = generation::GenerationConfig::from_model_dir(tmp, model->config());
+  EXPECT_TRUE(read.output_scores);
+  EXPECT_FALSE(read.output_logits);
+}
+
 // ---------------------------------------------------------------- cache_implementation
 
 namespace {

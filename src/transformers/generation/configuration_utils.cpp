@@ -95,6 +95,8 @@ GenerationConfig GenerationConfig::from_model_dir(const std::filesystem::path& m
   }
   g.num_return_sequences = r.get_int("num_return_sequences", g.num_return_sequences);
   g.use_cache = r.get_bool("use_cache", g.use_cache);
+  g.output_scores = r.get_bool("output_scores", g.output_scores);
+  g.output_logits = r.get_bool("output_logits", g.output_logits);
   if (r.has("cache_implementation")) g.cache_implementation = r.get_string("cache_implementation", "");
   g.prompt_lookup_num_tokens = r.get_optional_int("prompt_lookup_num_tokens");
   g.max_matching_ngram_size = r.get_int("max_matching_ngram_size", g.max_matching_ngram_size);

@@ -66,6 +66,9 @@ struct GenerationConfig {
   EarlyStopping early_stopping;
   int64_t num_return_sequences = 1;
   bool use_cache = true;
+  // Return each step's processed scores / raw logits (GenerateOutput::scores / logits); HF's
+  // return_dict_in_generate is implied (the output is always a struct).
+  bool output_scores = false, output_logits = false;
   // The KV cache generate() builds (Hugging Face's names): unset = the model's own default (a
   // DynamicCache; Gemma2/Gemma3: their hybrid cache); "dynamic": storage that grows as tokens
   // arrive; "static": storage allocated once for max_length - 1 tokens (HF's StaticCache; the last

@@ -183,13 +183,18 @@ GenerateOutput greedy_or_sample(models::CausalLM& model, Prompt p, const Generat
   Generator gen(c.seed.value_or(0));
   const LogitsProcessorList processors = make_logits_processors(c, prompt_len, p.max_length);
   const LogitsProcessorList warpers = make_logits_warpers(c);
+  GenerateOutput out;
   while (int64_t(p.ids[0].size()) < p.max_length) {
     std::vector<std::vector<float>> logits = next_token_logits(model, cache, p.ids, p.mask);
+    if (c.output_logits) out.logits.push_back(logits);
     std::vector<int64_t> next(batch);
     for (size_t b = 0; b < batch; ++b) {
       processors(p.ids[b], logits[b]);
+      if (c.do_sample) warpers(p.ids[b], logits[b]);
+    }
+    if (c.output_scores) out.scores.push_back(logits);
+    for (size_t b = 0; b < batch; ++b) {
       if (c.do_sample) {
-        warpers(p.ids[b], logits[b]);
         Tensor probs = ops::softmax(Tensor::from_vector(logits[b], {1, int64_t(logits[b].size())}), -1);
         next[b] = ops::multinomial(probs, 1, false, gen).item<int64_t>();
       } else {
@@ -208,7 +213,8 @@ GenerateOutput greedy_or_sample(models::CausalLM& model, Prompt p, const Generat
     }
     if (!any) break;
   }
-  return {p.ids, {}};
+  out.sequences = std::move(p.ids);
+  return out;
 }
 
 // ---------------------------------------------------------------- beam search
@@ -253,14 +259,16 @@ std::vector<int64_t> top_indices(const float* values, int64_t n, int64_t k) {
 }
 
 struct BeamCandidate {
-  std::vector<int64_t> ids;  // the extended sequence
-  int64_t source;            // the running row (batch * num_beams + beam) it extends
-  float score;               // accumulated log-probability
-  bool stops;                // hits a stopping criterion
+  std::vector<int64_t> ids;      // the extended sequence
+  std::vector<int64_t> sources;  // per new token, the running row (batch * num_beams + beam) it came from
+  int64_t source;                // the running row it extends
+  float score;                   // accumulated log-probability
+  bool stops;                    // hits a stopping criterion
 };
 
 struct FinishedSlot {
   std::vector<int64_t> ids;  // prompt + new tokens
+  std::vector<int64_t> sources;
   float score = kStopped;
   bool finished = false;
 };
@@ -269,8 +277,10 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
                            nn::KVCache* cache) {
   const int64_t batch = int64_t(p.ids.size()), K = c.num_beams;
   const int64_t prompt_len = int64_t(p.ids[0].size());
-  Rows running, mask;  // [batch * K]
+  Rows running, mask, running_sources;  // [batch * K]
   std::vector<float> running_scores(static_cast<size_t>(batch * K), 0.0f);
+  running_sources.resize(size_t(batch * K));
+  GenerateOutput out;
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t k = 0; k < K; ++k) {
       running.push_back(p.ids[b]);
@@ -278,7 +288,7 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
       if (k > 0) running_scores[size_t(b * K + k)] = kStopped;  // only beam 0 proposes the first token
     }
   std::vector<std::vector<FinishedSlot>> slots(static_cast<size_t>(batch));
-  for (int64_t b = 0; b < batch; ++b) slots[size_t(b)].assign(size_t(K), FinishedSlot{p.ids[b], kStopped, false});
+  for (int64_t b = 0; b < batch; ++b) slots[size_t(b)].assign(size_t(K), FinishedSlot{p.ids[b], {}, kStopped, false});
   const int64_t keep = std::max<int64_t>(2, 1 + int64_t(c.eos_token_id.size())) * K;
   const bool early_stop = c.early_stopping.value == EarlyStopping::kTrue;
   const LogitsProcessorList processors = make_logits_processors(c, prompt_len, p.max_length);
@@ -287,6 +297,7 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
   while (true) {
     const int64_t cur_len = int64_t(running[0].size());
     std::vector<std::vector<float>> logits = next_token_logits(model, cache, running, mask);
+    if (c.output_logits) out.logits.push_back(logits);
     const int64_t vocab = int64_t(logits[0].size());
     std::vector<float> scores;  // [batch, K * vocab]
     scores.reserve(size_t(batch * K * vocab));
@@ -296,7 +307,9 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
       if (c.do_sample) warpers(running[r], logits[r]);  // HF merges the warpers into the processors when sampling
       for (float s : logits[r]) scores.push_back(s + running_scores[r]);
     }
+    if (c.output_scores) out.scores.push_back(std::move(logits));
     Rows next_running(static_cast<size_t>(batch * K)), next_mask(static_cast<size_t>(batch * K));
+    Rows next_sources(static_cast<size_t>(batch * K));
     std::vector<float> next_scores(static_cast<size_t>(batch * K));
     std::vector<int64_t> sources(static_cast<size_t>(batch * K));
     bool every_candidate_stops = true;
@@ -318,9 +331,10 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
       // 2. stopping criteria
       std::vector<BeamCandidate> cands;
       for (int64_t flat : picked) {
-        BeamCandidate cand{running[size_t(b * K + flat / vocab)], b * K + flat / vocab, row[flat], false};
-        const int64_t token = flat % vocab;
+        const int64_t source = b * K + flat / vocab, token = flat % vocab;
+        BeamCandidate cand{running[size_t(source)], running_sources[size_t(source)], source, row[flat], false};
         cand.ids.push_back(token);
+        cand.sources.push_back(source);
         cand.stops = int64_t(cand.ids.size()) >= p.max_length || is_eos(c, token) ||
                      hits_stop_string(c, hooks.decode, cand.ids);
         every_candidate_stops = every_candidate_stops && cand.stops;
@@ -334,6 +348,7 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
       for (int64_t k = 0; k < K; ++k) {
         const BeamCandidate& cand = cands[size_t(next[size_t(k)])];
         next_running[size_t(b * K + k)] = cand.ids;
+        next_sources[size_t(b * K + k)] = cand.sources;
         next_mask[size_t(b * K + k)] = mask[size_t(cand.source)];
         next_mask[size_t(b * K + k)].push_back(1);
         next_scores[size_t(b * K + k)] = running_key[size_t(next[size_t(k)])];
@@ -358,13 +373,15 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
           kept.push_back(row_slots[size_t(m)]);
         } else {
           const int64_t i = m - K;
-          kept.push_back(FinishedSlot{cands[size_t(i)].ids, merged[size_t(m)], cands[size_t(i)].stops && i < K});
+          kept.push_back(FinishedSlot{cands[size_t(i)].ids, cands[size_t(i)].sources, merged[size_t(m)],
+                                      cands[size_t(i)].stops && i < K});
         }
       }
       row_slots = std::move(kept);
     }
     if (cache) cache->reorder(sources);
     running = std::move(next_running);
+    running_sources = std::move(next_sources);
     mask = std::move(next_mask);
     running_scores = std::move(next_scores);
     // Can any row still improve? (HF's _beam_search_has_unfinished_sequences, over the whole batch)
@@ -390,17 +407,18 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
   // The num_return_sequences best slots of each row, cut to the longest returned and filled after
   // each shorter one with HF's fill value: `pad_token_id or eos_token_id[0]` when there is an eos
   // token (a pad id of 0 reads as false, so eos fills then), else -1.
-  GenerateOutput out;
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t i = 0; i < c.num_return_sequences; ++i) {
       out.sequences.push_back(slots[size_t(b)][size_t(i)].ids);
       out.sequences_scores.push_back(double(slots[size_t(b)][size_t(i)].score));
+      out.beam_indices.push_back(slots[size_t(b)][size_t(i)].sources);
     }
   int64_t fill = -1;
   if (!c.eos_token_id.empty()) fill = c.pad_token_id && *c.pad_token_id != 0 ? *c.pad_token_id : c.eos_token_id[0];
   size_t longest = 0;
   for (const auto& seq : out.sequences) longest = std::max(longest, seq.size());
   for (auto& seq : out.sequences) seq.resize(longest, fill);
+  for (auto& sources : out.beam_indices) sources.resize(longest - size_t(prompt_len), -1);
   return out;
 }
 
@@ -459,6 +477,7 @@ GenerateOutput assisted_greedy(models::CausalLM& model, Prompt p, const Generati
   std::unique_ptr<nn::KVCache> cache = std::make_unique<nn::DynamicCache>();
   std::unique_ptr<DraftProposer> draft = assistant ? std::make_unique<DraftProposer>(*assistant) : nullptr;
   const LogitsProcessorList processors = make_logits_processors(c, prompt_len, p.max_length);
+  GenerateOutput out;
   while (int64_t(ids.size()) < p.max_length) {
     // Room for the candidates plus the token the model adds itself.
     const int64_t budget = p.max_length - int64_t(ids.size()) - 1;
@@ -480,22 +499,28 @@ GenerateOutput assisted_greedy(models::CausalLM& model, Prompt p, const Generati
     Tensor logits = model.forward(in).logits.select(0, 0).to(DType::Float32).contiguous();  // [n + 1, vocab]
     const int64_t vocab = logits.size(1);
     std::vector<int64_t> accepted;
+    std::vector<std::vector<float>> accepted_scores, accepted_logits;
     bool stop = false;
     for (int64_t i = 0; i <= int64_t(candidates.size()) && !stop; ++i) {
       const float* row = logits.data<float>() + i * vocab;
       std::vector<float> scores(row, row + vocab);
+      if (c.output_logits) accepted_logits.push_back(scores);
       std::vector<int64_t> prefix = ids;
       prefix.insert(prefix.end(), accepted.begin(), accepted.end());
       processors(prefix, scores);
       const int64_t token = argmax(scores);
+      if (c.output_scores) accepted_scores.push_back(scores);
       accepted.push_back(token);
       stop = is_eos(c, token) || int64_t(ids.size() + accepted.size()) >= p.max_length;
       if (i < int64_t(candidates.size()) && token != candidates[i]) break;
     }
     // The cache holds every candidate; keep the accepted ones (the newest token is not in it).
     cache->crop(int64_t(ids.size() + accepted.size()) - 1);
-    for (int64_t t : accepted) {
+    for (size_t a = 0; a < accepted.size(); ++a) {
+      const int64_t t = accepted[a];
       ids.push_back(t);
+      if (c.output_scores) out.scores.push_back({std::move(accepted_scores[a])});
+      if (c.output_logits) out.logits.push_back({std::move(accepted_logits[a])});
       if (hooks.on_tokens) hooks.on_tokens({t});
       if (hits_stop_string(c, hooks.decode, ids)) {
         stop = true;
@@ -504,7 +529,8 @@ GenerateOutput assisted_greedy(models::CausalLM& model, Prompt p, const Generati
     }
     if (stop) break;
   }
-  return {p.ids, {}};
+  out.sequences = std::move(p.ids);
+  return out;
 }
 }  // namespace
 

@@ -20,6 +20,17 @@ struct GenerateOutput {
   // Beam search only: each returned sequence's score (sum of log-probabilities of the new tokens
   // divided by their count ** length_penalty, the stopping token included), float32 as in HF.
   std::vector<double> sequences_scores;
+  // HF's `scores` (config.output_scores): per step, one row per running sequence (greedy and
+  // sampling: per batch row; beam search: per running beam, batch * num_beams), the vocabulary's
+  // scores after the logits processors (and warpers when sampling); beam search processes
+  // log-probabilities. Assisted decoding: one entry per accepted token.
+  std::vector<std::vector<std::vector<float>>> scores;
+  // HF's `logits` (config.output_logits): the same steps' raw logits, as float32.
+  std::vector<std::vector<std::vector<float>>> logits;
+  // Beam search: for each returned sequence and new token, the running beam (batch index *
+  // num_beams + beam) it came from, i.e. its row in `scores`; -1 after the sequence's end (HF's
+  // beam_indices).
+  std::vector<std::vector<int64_t>> beam_indices;
 };
 
 // Called after each step with the new token of each row (greedy and sampling): streaming.
