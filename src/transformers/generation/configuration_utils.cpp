@@ -24,14 +24,20 @@ std::string EarlyStopping::str() const {
   return value == kTrue ? "true" : value == kFalse ? "false" : "never";
 }
 
+namespace {
+// true, false or "never"; nullopt for anything else.
+std::optional<EarlyStopping> early_stopping_from(const nlohmann::json& j) {
+  if (j.is_boolean()) return EarlyStopping(j.get<bool>());
+  if (j.is_string() && j.get<std::string>() == "never") return EarlyStopping::never();
+  return std::nullopt;
+}
+constexpr const char* kEarlyStoppingValues = "must be true, false or \"never\", got ";
+}  // namespace
+
 void from_json(const nlohmann::json& j, EarlyStopping& e) {
-  if (j.is_boolean()) {
-    e = EarlyStopping(j.get<bool>());
-  } else if (j.is_string() && j.get<std::string>() == "never") {
-    e = EarlyStopping::never();
-  } else {
-    throw Error("[generate] early_stopping must be true, false or \"never\", got " + j.dump());
-  }
+  const std::optional<EarlyStopping> value = early_stopping_from(j);
+  if (!value) throw Error(std::string("[generate] early_stopping ") + kEarlyStoppingValues + j.dump());
+  e = *value;
 }
 
 GenerationConfig GenerationConfig::from_model_dir(const std::filesystem::path& model_dir,
@@ -88,10 +94,9 @@ GenerationConfig GenerationConfig::from_model_dir(const std::filesystem::path& m
     }
   }
   if (r.has("early_stopping")) {
-    const nlohmann::json& es = j.at("early_stopping");
-    if (!es.is_boolean() && es != "never")
-      r.fail("early_stopping", "must be true, false or \"never\", got " + es.dump());
-    g.early_stopping = es.is_boolean() ? EarlyStopping(es.get<bool>()) : EarlyStopping::never();
+    const std::optional<EarlyStopping> value = early_stopping_from(j.at("early_stopping"));
+    if (!value) r.fail("early_stopping", kEarlyStoppingValues + j.at("early_stopping").dump());
+    g.early_stopping = *value;
   }
   g.num_return_sequences = r.get_int("num_return_sequences", g.num_return_sequences);
   g.use_cache = r.get_bool("use_cache", g.use_cache);

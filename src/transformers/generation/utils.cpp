@@ -260,8 +260,8 @@ std::vector<int64_t> top_indices(const float* values, int64_t n, int64_t k) {
 
 struct BeamCandidate {
   std::vector<int64_t> ids;      // the extended sequence
-  std::vector<int64_t> sources;  // per new token, the running row (batch * num_beams + beam) it came from
-  int64_t source;                // the running row it extends
+  std::vector<int64_t> sources;  // per new token, the running row (batch * num_beams + beam) it came from;
+                                 // the last one is the row this candidate extends
   float score;                   // accumulated log-probability
   bool stops;                    // hits a stopping criterion
 };
@@ -332,7 +332,7 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
       std::vector<BeamCandidate> cands;
       for (int64_t flat : picked) {
         const int64_t source = b * K + flat / vocab, token = flat % vocab;
-        BeamCandidate cand{running[size_t(source)], running_sources[size_t(source)], source, row[flat], false};
+        BeamCandidate cand{running[size_t(source)], running_sources[size_t(source)], row[flat], false};
         cand.ids.push_back(token);
         cand.sources.push_back(source);
         cand.stops = int64_t(cand.ids.size()) >= p.max_length || is_eos(c, token) ||
@@ -349,10 +349,10 @@ GenerateOutput beam_search(models::CausalLM& model, Prompt p, const GenerationCo
         const BeamCandidate& cand = cands[size_t(next[size_t(k)])];
         next_running[size_t(b * K + k)] = cand.ids;
         next_sources[size_t(b * K + k)] = cand.sources;
-        next_mask[size_t(b * K + k)] = mask[size_t(cand.source)];
+        next_mask[size_t(b * K + k)] = mask[size_t(cand.sources.back())];
         next_mask[size_t(b * K + k)].push_back(1);
         next_scores[size_t(b * K + k)] = running_key[size_t(next[size_t(k)])];
-        sources[size_t(b * K + k)] = cand.source;
+        sources[size_t(b * K + k)] = cand.sources.back();
       }
       // 4. the finished slots
       std::vector<FinishedSlot>& row_slots = slots[size_t(b)];
@@ -555,7 +555,11 @@ GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const 
             "[generate] a token callback (streamer) cannot be used with beam search; set num_beams to 1");
   autograd::NoGradGuard no_grad;
   Prompt p = prepare(model, input_ids, attention_mask, config);
-  if (int64_t(p.ids[0].size()) >= p.max_length) return {p.ids, {}};
+  if (int64_t(p.ids[0].size()) >= p.max_length) {  // nothing to generate
+    GenerateOutput out;
+    out.sequences = std::move(p.ids);
+    return out;
+  }
   models::CausalLM* assistant_model = hooks.assistant_model;
   if (assistant_model || config.prompt_lookup_num_tokens) {
     TFM_CHECK(!config.do_sample && config.num_beams == 1,
