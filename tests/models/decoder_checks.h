@@ -11,6 +11,7 @@
 
 #include "support/compare.h"
 #include "support/fixtures.h"
+#include "support/reference.h"
 #include "transformers/core/autograd.h"
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
@@ -21,11 +22,8 @@
 
 namespace transformers::testing::decoder {
 
-inline Tensor load_reference(const io::SafetensorsFile& file, const std::string& name) {
-  const io::TensorView* v = file.find(name);
-  if (!v) throw std::runtime_error("reference tensor missing: " + name);
-  return Tensor::from_blob(v->data, v->shape, v->dtype, file.keep_alive()).clone();
-}
+// Tests that use `using namespace testing::decoder` call it unqualified.
+using testing::load_reference;
 
 // forward_named on the fixture inputs: logits and every hidden_states.N within reference.json's
 // atol/rtol. Returns how many outputs were compared.

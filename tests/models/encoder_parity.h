@@ -7,18 +7,13 @@
 
 #include "support/compare.h"
 #include "support/fixtures.h"
+#include "support/reference.h"
 #include "transformers/core/autograd.h"
 #include "transformers/io/json.h"
 #include "transformers/io/safetensors.h"
 #include "transformers/models/auto/modeling_auto.h"
 
 namespace transformers::testing {
-
-inline Tensor load_reference(const io::SafetensorsFile& file, const std::string& name) {
-  const io::TensorView* v = file.find(name);
-  if (!v) throw std::runtime_error("reference tensor missing: " + name);
-  return Tensor::from_blob(v->data, v->shape, v->dtype, file.keep_alive()).clone();
-}
 
 // A fixture folder with its reference.json and reference.safetensors, opened once.
 struct ReferenceFixture {
