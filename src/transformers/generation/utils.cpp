@@ -96,6 +96,10 @@ bool hits_stop_string(const GenerationConfig& c, const TokenDecoder& decode, con
   const int64_t from = std::max<int64_t>(0, int64_t(row.size()) - int64_t(longest) - 8);
   std::vector<int64_t> tail(row.begin() + from, row.end());
   const std::string text = decode(tail);
+  // Most steps find no stop string anywhere in the tail; only a hit needs the boundary below,
+  // which costs a second decode.
+  const auto in_text = [&](const std::string& s) { return text.find(s) != std::string::npos; };
+  if (std::none_of(c.stop_strings.begin(), c.stop_strings.end(), in_text)) return false;
   tail.pop_back();
   // The text up to the last token: the part of `text` the earlier tokens already decoded to. Not
   // simply their decode's length: a character split across byte tokens decodes to U+FFFD until its
