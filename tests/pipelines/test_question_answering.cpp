@@ -107,7 +107,9 @@ TEST(QuestionAnsweringPostprocess, AnswersAcrossOverlappingWindows) {
   EXPECT_EQ(answers[1].answer, "gamma");  // 0.16 + 0.04
   EXPECT_EQ(answers[2].answer, "gamma delta");
   EXPECT_NEAR(answers[2].score, 0.12, 1e-12);
-  EXPECT_THROW(question_answering_postprocess(windows, context, {.top_k = 0}), Error);
+  QuestionAnsweringOptions zero;
+  zero.top_k = 0;
+  EXPECT_THROW(question_answering_postprocess(windows, context, zero), Error);
 }
 
 TEST(QuestionAnsweringPostprocess, ImpossibleAnswerUsesTheSmallestNullScore) {
