@@ -31,9 +31,11 @@ $(ASAN_BUILD)/build.ninja: | deps
 
 # The sanitizer build runs every test. -O1 without debug info compiles far faster than
 # RelWithDebInfo; reports name the functions (add -g to CMAKE_CXX_FLAGS for line numbers).
+# allocator_may_return_null: an impossible allocation returns null as in a normal build, so the
+# tests can check that it becomes a clear error.
 test-asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
 test: test-unit test-asan

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 
 #include "transformers/core/autograd.h"
 #include "transformers/core/error.h"
@@ -48,6 +49,24 @@ TEST(TensorTest, ViewsShareStorage) {
   EXPECT_EQ(t.slice(1, -2, 3).shape(), (Shape{2, 2, 4}));
   EXPECT_EQ(t.view({-1, 4}).shape(), (Shape{6, 4}));
   EXPECT_THROW(t.view({5, -1}), Error);
+}
+
+TEST(TensorTest, ImpossibleSizesAreClearErrors) {
+  // 2^31 x 2^31 elements overflow no size computation: the shape is refused before allocating.
+  try {
+    Tensor::empty({int64_t(1) << 31, int64_t(1) << 31}, DType::Float32);
+    ADD_FAILURE() << "a 2^62-element tensor was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("too many elements"), std::string::npos) << e.what();
+  }
+  // 2^50 bytes fit the arithmetic but not the machine: out of memory, and still an Error.
+  try {
+    Tensor::empty({int64_t(1) << 48}, DType::Float32);
+    ADD_FAILURE() << "a 4 PiB tensor was allocated";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("out of memory"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(Tensor::empty({0, int64_t(1) << 62}, DType::Float32).numel(), 0);
 }
 
 // Tensor::to / copy_ from f16 and bf16 to f32 take a vectorized path for contiguous rows: every

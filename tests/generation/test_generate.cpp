@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -325,6 +326,32 @@ TEST(GenerateTest, RejectsBadInputs) {
         << e.what();
   }
   EXPECT_EQ(calls, 0);
+}
+
+TEST(GenerateTest, HugeMaxNewTokensRunsUntilAStoppingCriterion) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // max_length = prompt + max_new_tokens saturates instead of overflowing: generation runs until
+  // eos. The greedy third new token is made the eos, so exactly three come out.
+  auto dir = shared_path("fixtures/models/llama");
+  auto model = models::AutoModelForCausalLM::from_pretrained(dir);
+  generation::GenerationConfig config;
+  config.eos_token_id = {};
+  config.max_new_tokens = 3;
+  Tensor ids = Tensor::from_vector(std::vector<int64_t>{1, 159, 216}, {1, 3});
+  const std::vector<int64_t> three = generation::generate(*model, ids, Tensor(), config).sequences[0];
+  ASSERT_EQ(three.size(), 6u);
+  ASSERT_EQ(std::count(three.begin() + 3, three.end(), three[5]), 1) << "eos would stop earlier";
+  config.eos_token_id = {three[5]};
+  config.max_new_tokens = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ(generation::generate(*model, ids, Tensor(), config).sequences[0], three);
+  // A static cache of that many tokens cannot exist: a clear error, not an overflow.
+  config.cache_implementation = "static";
+  try {
+    generation::generate(*model, ids, Tensor(), config);
+    ADD_FAILURE() << "a static cache of 2^63 tokens was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("too many elements"), std::string::npos) << e.what();
+  }
 }
 
 TEST(AssistedGenerationTest, PromptLookupAndDraftModelGiveTheGreedyResult) {

@@ -1,10 +1,13 @@
 #include "transformers/core/allocator.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <new>
 #include <unordered_map>
 #include <vector>
+
+#include "transformers/core/error.h"
 
 namespace transformers::allocator {
 
@@ -48,7 +51,15 @@ void* allocate(size_t nbytes) {
       c.stats.peak_bytes_in_use = c.stats.bytes_in_use;
   }
   void* p = std::aligned_alloc(kAlignment, size);
-  if (!p) throw std::bad_alloc();
+  if (!p) {
+    {
+      std::lock_guard<std::mutex> lock(c.mutex);
+      c.stats.bytes_in_use -= size;
+    }
+    char gib[32];
+    std::snprintf(gib, sizeof gib, "%.2f", double(nbytes) / double(1 << 30));
+    throw Error(std::string("[memory] out of memory: could not allocate ") + gib + " GiB");
+  }
   return p;
 }
 

@@ -148,7 +148,9 @@ Prompt prepare(const models::CausalLM& model, const Tensor& input_ids, const Ten
     p.ids.emplace_back(flat.begin() + b * len, flat.begin() + (b + 1) * len);
     p.mask.emplace_back(mflat.begin() + b * len, mflat.begin() + (b + 1) * len);
   }
-  p.max_length = c.max_new_tokens ? len + *c.max_new_tokens : c.max_length;
+  // Saturated: a huge max_new_tokens means "until a stopping criterion", never an overflow.
+  p.max_length = c.max_new_tokens ? len + std::min(*c.max_new_tokens, std::numeric_limits<int64_t>::max() - len)
+                                  : c.max_length;
   // HF: without a pad token, eos pads finished rows.
   p.pad = c.pad_token_id ? *c.pad_token_id : (c.eos_token_id.empty() ? 0 : c.eos_token_id[0]);
   return p;
@@ -488,7 +490,8 @@ GenerateOutput assisted_greedy(models::CausalLM& model, Prompt p, const Generati
     std::vector<int64_t> candidates;
     if (budget > 0)
       candidates = draft ? draft->propose(ids, std::min(c.num_assistant_tokens, budget))
-                         : prompt_lookup_candidates(ids, c.max_matching_ngram_size, *c.prompt_lookup_num_tokens, budget);
+                         : prompt_lookup_candidates(ids, c.max_matching_ngram_size,
+                                                    *c.prompt_lookup_num_tokens, budget);
     // One forward over the uncached tokens and the candidates; logits for each candidate slot.
     if (model.recompute_cache(cache->seq_length(), int64_t(ids.size() + candidates.size()))) cache->crop(0);
     const int64_t cached = cache->seq_length();
