@@ -203,16 +203,19 @@ int cmd_bench(int argc, char** argv) {
   const double load = load_average();
   const int64_t huge_bytes = file_pmd_mapped_bytes();
   if (json) {
-    std::printf("{\"prefill_tokens_per_s\": %.3f, \"decode_tokens_per_s\": %.3f, \"time_to_first_token_s\": %.6f, "
-                "\"load_s\": %.6f, \"peak_rss_bytes\": %lld, \"weights_bytes\": %lld, \"kv_cache_bytes\": %lld, "
-                "\"threads\": %d, \"dtype\": \"%s\", \"read_bandwidth_gbps\": %.3f, \"sgemm_gflops\": %.3f, "
-                "\"decode_roofline_tokens_per_s\": %.3f, \"prefill_matmul_gflops\": %.3f, "
-                "\"prefill_cpu_s\": %.6f, \"decode_cpu_s\": %.6f, \"load_average\": %.2f, \"matmul_precision\": \"%s\", "
-                "\"file_pmd_mapped_bytes\": %lld}\n",
-                prefill_tps, decode_tps, prefill.wall, load_s, (long long)peak_rss, (long long)weights_bytes,
-                (long long)kv_bytes, nthreads, std::string(dtype_name(options.dtype)).c_str(), bandwidth.wall / 1e9,
-                sgemm.wall / 1e9, roofline_tps, prefill_flops / 1e9, prefill.cpu, decode.cpu, load, matmul_precision.c_str(),
-                (long long)huge_bytes);
+    std::printf(
+        "{\"prefill_tokens_per_s\": %.3f, \"decode_tokens_per_s\": %.3f, "
+        "\"time_to_first_token_s\": %.6f, \"load_s\": %.6f, \"peak_rss_bytes\": %lld, "
+        "\"weights_bytes\": %lld, \"kv_cache_bytes\": %lld, \"threads\": %d, \"dtype\": \"%s\", "
+        "\"read_bandwidth_gbps\": %.3f, \"sgemm_gflops\": %.3f, "
+        "\"decode_roofline_tokens_per_s\": %.3f, \"prefill_matmul_gflops\": %.3f, "
+        "\"prefill_cpu_s\": %.6f, \"decode_cpu_s\": %.6f, \"load_average\": %.2f, "
+        "\"matmul_precision\": \"%s\", \"file_pmd_mapped_bytes\": %lld}\n",
+        prefill_tps, decode_tps, prefill.wall, load_s, (long long)peak_rss,
+        (long long)weights_bytes, (long long)kv_bytes, nthreads,
+        std::string(dtype_name(options.dtype)).c_str(), bandwidth.wall / 1e9, sgemm.wall / 1e9,
+        roofline_tps, prefill_flops / 1e9, prefill.cpu, decode.cpu, load, matmul_precision.c_str(),
+        (long long)huge_bytes);
     return 0;
   }
   std::printf("%s%s, %s, %d threads, batch %lld, best of %d, load average %.2f%s\n",
@@ -224,7 +227,8 @@ int cmd_bench(int argc, char** argv) {
     std::printf("  machine        read %.1f GB/s (busy %.1f), sgemm %.1f GFLOP/s (busy %.1f)\n", bandwidth.wall / 1e9,
                 bandwidth.busy / 1e9, sgemm.wall / 1e9, sgemm.busy / 1e9);
   std::printf("  load           %8.3f s   (weights %.1f MB", load_s, double(weights_bytes) / 1e6);
-  if (huge_bytes >= 0 && !options.random_weights) std::printf(", %.1f MB of files in 2 MiB pages", double(huge_bytes) / 1e6);
+  if (huge_bytes >= 0 && !options.random_weights)
+    std::printf(", %.1f MB of files in 2 MiB pages", double(huge_bytes) / 1e6);
   std::printf(")\n");
   std::printf("  prefill        %8.1f tokens/s  (%lld tokens, first token after %.3f s, %.1f CPU s)\n", prefill_tps,
               (long long)(batch * prompt_tokens), prefill.wall, prefill.cpu);
