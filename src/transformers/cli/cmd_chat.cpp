@@ -2,6 +2,8 @@
 // Reads one user turn per line; works the same when stdin is not a terminal (scripts, tests).
 #include <unistd.h>
 
+#include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -21,19 +23,41 @@ namespace {
 constexpr const char* kHelp =
     "commands: /clear (forget the conversation), /save FILE (write it as JSON), /exit (or end of input)\n";
 
+// Written to FILE.tmp and renamed over FILE, so a failed save never leaves a truncated file.
 void save_conversation(const std::vector<pipelines::ChatMessage>& history, const std::string& path) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& m : history) out.push_back({{"role", m.role}, {"content", m.content}});
-  std::ofstream file(path);
-  TFM_CHECK(file.good(), "cannot write ", path);
-  file << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-  TFM_CHECK(file.good(), "cannot write ", path);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream file(tmp, std::ios::binary);
+    TFM_CHECK(file.good(), "cannot write ", path);
+    file << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    file.flush();
+    if (!file.good()) {
+      std::filesystem::remove(tmp);
+      throw Error("cannot write " + path);
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw Error("cannot write " + path);
+  }
+}
+
+// The line without the trailing whitespace (and the \r of a CRLF script).
+std::string trim_end(std::string line) {
+  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+  return line;
 }
 }  // namespace
 
 int cmd_chat(int argc, char** argv) {
-  CLI::App app{"Chat with a model: one user turn per line, the reply streamed as it is generated. " + std::string(kHelp),
-               "transformers chat"};
+  CLI::App app{
+      "Chat with a model: one user turn per line, the reply streamed as it is generated. " +
+          std::string(kHelp),
+      "transformers chat"};
   std::string model, system_prompt, dtype = "float32", revision = "main", matmul_precision = "highest";
   std::optional<int64_t> max_new_tokens = 256, top_k;
   std::optional<double> temperature, top_p, repetition_penalty;
@@ -78,10 +102,18 @@ int cmd_chat(int argc, char** argv) {
   };
   reset();
   if (interactive) std::cout << kHelp;
+  // A failed turn or /save is reported and the conversation goes on (it is never lost); the exit
+  // status says whether anything failed.
+  int status = 0;
+  auto report = [&](const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    status = 1;
+  };
   std::string line;
   while (true) {
     if (interactive) std::cout << "> " << std::flush;
     if (!std::getline(std::cin, line)) break;
+    line = trim_end(line);
     if (line.empty()) continue;
     if (line == "/exit" || line == "/quit") break;
     if (line == "/clear") {
@@ -89,14 +121,19 @@ int cmd_chat(int argc, char** argv) {
       std::cout << "(conversation cleared)\n";
       continue;
     }
-    if (line.rfind("/save", 0) == 0) {
-      std::string path = line.size() > 6 ? line.substr(6) : "";
+    if (line == "/save" || line.rfind("/save ", 0) == 0) {
+      const size_t start = line.find_first_not_of(' ', 5);
+      const std::string path = start == std::string::npos ? "" : line.substr(start);
       if (path.empty()) {
         std::cerr << "usage: /save FILE\n";
         continue;
       }
-      save_conversation(history, path);
-      std::cout << "(saved " << history.size() << " messages to " << path << ")\n";
+      try {
+        save_conversation(history, path);
+        std::cout << "(saved " << history.size() << " messages to " << path << ")\n";
+      } catch (const std::exception& e) {
+        report(e);
+      }
       continue;
     }
     if (line[0] == '/') {
@@ -104,11 +141,17 @@ int cmd_chat(int argc, char** argv) {
       continue;
     }
     history.push_back({"user", line});
-    std::vector<pipelines::GeneratedText> reply = (*pipe)(history, options);
-    std::cout << "\n";
-    history.push_back(reply[0].messages.back());
+    try {
+      std::vector<pipelines::GeneratedText> reply = (*pipe)(history, options);
+      std::cout << "\n";
+      history.push_back(reply[0].messages.back());
+    } catch (const std::exception& e) {
+      std::cout << std::endl;
+      history.pop_back();  // the turn failed: the conversation is as before it
+      report(e);
+    }
   }
-  return 0;
+  return status;
 }
 
 }  // namespace transformers::cli

@@ -17,15 +17,23 @@ struct Verb {
 
 // The one table of verbs (keep sorted by name).
 constexpr Verb kVerbs[] = {
-    {"bench", transformers::cli::cmd_bench, "prefill/decode speed and memory (a model, or --config for random weights)"},
-    {"chat", transformers::cli::cmd_chat, "chat with a model (its chat template, streamed replies, /clear /save /exit)"},
-    {"chat-template", transformers::cli::cmd_chat_template, "render JSONL conversations with a model's chat template"},
-    {"download", transformers::cli::cmd_download, "download a Hub repo into the Hugging Face cache, print its folder"},
-    {"env", transformers::cli::cmd_env, "print version, build flags, SIMD level, BLAS, threads, cache dir"},
+    {"bench", transformers::cli::cmd_bench,
+     "prefill/decode speed and memory (a model, or --config for random weights)"},
+    {"chat", transformers::cli::cmd_chat,
+     "chat with a model (its chat template, streamed replies, /clear /save /exit)"},
+    {"chat-template", transformers::cli::cmd_chat_template,
+     "render JSONL conversations with a model's chat template"},
+    {"download", transformers::cli::cmd_download,
+     "download a Hub repo into the Hugging Face cache, print its folder"},
+    {"env", transformers::cli::cmd_env,
+     "print version, build flags, SIMD level, BLAS, threads, cache dir"},
     {"forward", transformers::cli::cmd_forward, "run a model on named inputs, write its outputs"},
-    {"generate", transformers::cli::cmd_generate, "generate token ids from a prompt (greedy, sampling, beams)"},
-    {"run", transformers::cli::cmd_run, "run a pipeline on one input (text-generation: prompt -> text)"},
-    {"tokenize", transformers::cli::cmd_tokenize, "encode + decode JSONL texts with a model's tokenizer (ids, tokens, offsets)"},
+    {"generate", transformers::cli::cmd_generate,
+     "generate token ids from a prompt (greedy, sampling, beams)"},
+    {"run", transformers::cli::cmd_run,
+     "run a pipeline on one input (text-generation: prompt -> text)"},
+    {"tokenize", transformers::cli::cmd_tokenize,
+     "encode + decode JSONL texts with a model's tokenizer (ids, tokens, offsets)"},
 };
 
 void print_usage(std::FILE* out) {

@@ -183,7 +183,8 @@ Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t
             shape_str(weight.defined() ? weight.shape() : Shape{}));
   ConvGeometry g{x.size(0), x.size(1), 1, x.size(2), weight.size(0), 1, weight.size(2), 0, 0,
                  1, stride, 0, padding, 1, dilation, groups};
-  Tensor out = conv_nd("conv1d", x.detach().unsqueeze(2), weight.detach().unsqueeze(2), bias.defined() ? bias.detach() : bias, g);
+  Tensor out = conv_nd("conv1d", x.detach().unsqueeze(2), weight.detach().unsqueeze(2),
+                       bias.defined() ? bias.detach() : bias, g);
   out = out.squeeze(2);
   if (autograd::needs_grad({x, weight, bias})) autograd::record(out, "conv1d", {x, weight, bias}, nullptr);
   return out;

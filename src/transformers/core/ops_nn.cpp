@@ -304,13 +304,17 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
         const int64_t kvh = h / groups, i0 = qb * kQueryBlock, rows = std::min(kQueryBlock, L - i0);
         // Keys any row of the block may see: [klo, khi).
         const int64_t khi = o.is_causal ? std::clamp<int64_t>(o.q_offset + i0 + rows, 0, S) : S;
-        const int64_t klo = o.sliding_window > 0 ? std::clamp<int64_t>(o.q_offset + i0 - o.sliding_window + 1, 0, khi) : 0;
+        const int64_t klo =
+            o.sliding_window > 0
+                ? std::clamp<int64_t>(o.q_offset + i0 - o.sliding_window + 1, 0, khi)
+                : 0;
         const int64_t nk = khi - klo;
         float* orows = po + ((b * H + h) * L + i0) * DV;
         const float* kbase = pk + b * ks0 + kvh * ks1;
         const float* vbase = pv + b * vs0 + kvh * vs1;
         const uint8_t* prow = pad.empty() ? nullptr : pad.data() + b * S;
-        if (scores_buf.size() < size_t(rows * std::max<int64_t>(nk, 1))) scores_buf.resize(size_t(rows * std::max<int64_t>(nk, 1)));
+        if (scores_buf.size() < size_t(rows * std::max<int64_t>(nk, 1)))
+          scores_buf.resize(size_t(rows * std::max<int64_t>(nk, 1)));
         float* sc = scores_buf.data();
         if (nk > 0)
           cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(nk), int(D), scale,

@@ -124,10 +124,12 @@ void GenerationConfig::validate() const {
   TFM_CHECK(!max_new_tokens || *max_new_tokens >= 0, "[generate] max_new_tokens must be >= 0");
   TFM_CHECK(!min_p || (*min_p >= 0 && *min_p <= 1), "[generate] min_p must be in [0, 1], got ", *min_p);
   TFM_CHECK(typical_p > 0 && typical_p <= 1, "[generate] typical_p must be in (0, 1], got ", typical_p);
-  TFM_CHECK(epsilon_cutoff >= 0 && epsilon_cutoff < 1, "[generate] epsilon_cutoff must be in [0, 1), got ", epsilon_cutoff);
+  TFM_CHECK(epsilon_cutoff >= 0 && epsilon_cutoff < 1,
+            "[generate] epsilon_cutoff must be in [0, 1), got ", epsilon_cutoff);
   TFM_CHECK(eta_cutoff >= 0 && eta_cutoff < 1, "[generate] eta_cutoff must be in [0, 1), got ", eta_cutoff);
   TFM_CHECK(no_repeat_ngram_size >= 0, "[generate] no_repeat_ngram_size must be >= 0");
-  TFM_CHECK(!prompt_lookup_num_tokens || *prompt_lookup_num_tokens > 0, "[generate] prompt_lookup_num_tokens must be > 0");
+  TFM_CHECK(!prompt_lookup_num_tokens || *prompt_lookup_num_tokens > 0,
+            "[generate] prompt_lookup_num_tokens must be > 0");
   TFM_CHECK(max_matching_ngram_size > 0, "[generate] max_matching_ngram_size must be > 0");
   TFM_CHECK(num_assistant_tokens > 0, "[generate] num_assistant_tokens must be > 0");
   for (const std::string& s : stop_strings) TFM_CHECK(!s.empty(), "[generate] stop_strings may not be empty strings");

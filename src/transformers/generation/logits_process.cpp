@@ -24,7 +24,8 @@ std::vector<double> softmax(const std::vector<float>& scores) {
   const float m = *std::max_element(scores.begin(), scores.end());
   std::vector<double> p(scores.size());
   double total = 0;
-  for (size_t i = 0; i < scores.size(); ++i) total += p[i] = std::isinf(scores[i]) && scores[i] < 0 ? 0.0 : std::exp(double(scores[i] - m));
+  for (size_t i = 0; i < scores.size(); ++i)
+    total += p[i] = std::isinf(scores[i]) && scores[i] < 0 ? 0.0 : std::exp(double(scores[i] - m));
   for (double& v : p) v /= total;
   return p;
 }
@@ -123,11 +124,12 @@ LogitsProcessorList make_logits_processors(const GenerationConfig& c, int64_t pr
   }
   if (c.forced_eos_token_id) {
     const int64_t eos = *c.forced_eos_token_id;
-    list.add("ForcedEOSTokenLogitsProcessor", [eos, max_length](const std::vector<int64_t>& ids, std::vector<float>& s) {
-      if (int64_t(ids.size()) != max_length - 1 || !in_vocab(eos, s)) return;
-      std::fill(s.begin(), s.end(), kNegInf);
-      s[size_t(eos)] = 0;
-    });
+    list.add("ForcedEOSTokenLogitsProcessor",
+             [eos, max_length](const std::vector<int64_t>& ids, std::vector<float>& s) {
+               if (int64_t(ids.size()) != max_length - 1 || !in_vocab(eos, s)) return;
+               std::fill(s.begin(), s.end(), kNegInf);
+               s[size_t(eos)] = 0;
+             });
   }
   if (!c.suppress_tokens.empty()) {
     const std::vector<int64_t> tokens = c.suppress_tokens;

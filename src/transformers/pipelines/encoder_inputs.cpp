@@ -83,7 +83,9 @@ models::NamedTensors to_model_inputs(const std::vector<const tok::Encoding*>& ro
     if (name == "input_ids")
       inputs.emplace_back(name, build([](const tok::Encoding& e, size_t i) { return int64_t(e.ids[i]); }, pad_id));
     else if (name == "attention_mask")
-      inputs.emplace_back(name, build([](const tok::Encoding& e, size_t i) { return int64_t(e.attention_mask[i]); }, 0));
+      inputs.emplace_back(
+          name,
+          build([](const tok::Encoding& e, size_t i) { return int64_t(e.attention_mask[i]); }, 0));
     else if (name == "token_type_ids")
       inputs.emplace_back(name, build([](const tok::Encoding& e, size_t i) { return int64_t(e.type_ids[i]); }, 0));
   }

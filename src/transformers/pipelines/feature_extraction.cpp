@@ -26,10 +26,10 @@ nlohmann::json read_json_file(const std::filesystem::path& path) {
 
 // Encodes `texts` unpadded (truncated to `max_length` when given) and runs the model: the rows,
 // and last_hidden_state [rows, longest, hidden].
-std::pair<std::vector<tok::Encoding>, Tensor> encode_and_run(models::PreTrainedModel& model,
-                                                             const tok::PreTrainedTokenizer& tokenizer,
-                                                             const std::vector<std::string>& texts, bool truncation,
-                                                             std::optional<size_t> max_length, const std::string& task) {
+std::pair<std::vector<tok::Encoding>, Tensor> encode_and_run(
+    models::PreTrainedModel& model, const tok::PreTrainedTokenizer& tokenizer,
+    const std::vector<std::string>& texts, bool truncation, std::optional<size_t> max_length,
+    const std::string& task) {
   tok::EncodeOptions e;
   e.truncation = truncation;
   e.max_length = max_length;
@@ -243,7 +243,8 @@ std::unique_ptr<SentenceTransformer> SentenceTransformer::from_pretrained(const 
     nlohmann::json st = read_json_file(dir / "sentence_bert_config.json");
     if (st.contains("max_seq_length") && st["max_seq_length"].is_number_integer())
       max_seq_length = st["max_seq_length"].get<int64_t>();
-    TFM_CHECK(!st.value("do_lower_case", false), "[pipeline] sentence_bert_config.json: do_lower_case is not supported");
+    TFM_CHECK(!st.value("do_lower_case", false),
+              "[pipeline] sentence_bert_config.json: do_lower_case is not supported");
   }
   return std::make_unique<SentenceTransformer>(
       models::AutoModel::base_model_from_pretrained(dir, options),

@@ -57,7 +57,8 @@ struct PoolingConfig {
 // Pools one row: `hidden` is [seq][dim] row-major, `mask` [seq] (0 for padding).
 // mean: sum over unmasked / max(count, 1e-9); max: padding set to -1e9 first; cls: token 0;
 // mean_sqrt_len: sum / sqrt(count); lasttoken: the last unmasked token.
-std::vector<float> pool(const float* hidden, const std::vector<int32_t>& mask, int64_t dim, const PoolingConfig& config);
+std::vector<float> pool(const float* hidden, const std::vector<int32_t>& mask, int64_t dim,
+                        const PoolingConfig& config);
 
 // x / max(||x||_2, 1e-12), as torch.nn.functional.normalize.
 std::vector<float> l2_normalize(std::vector<float> x);
@@ -90,8 +91,9 @@ class SentenceTransformer {
  public:
   static std::unique_ptr<SentenceTransformer> from_pretrained(const std::filesystem::path& dir,
                                                               const models::LoadOptions& options = {});
-  SentenceTransformer(std::unique_ptr<models::PreTrainedModel> model, std::unique_ptr<tok::PreTrainedTokenizer> tokenizer,
-                      PoolingConfig pooling, bool normalize, std::optional<int64_t> max_seq_length,
+  SentenceTransformer(std::unique_ptr<models::PreTrainedModel> model,
+                      std::unique_ptr<tok::PreTrainedTokenizer> tokenizer, PoolingConfig pooling,
+                      bool normalize, std::optional<int64_t> max_seq_length,
                       std::vector<DenseModule> dense = {});
 
   // One embedding per text; normalize_embeddings also L2-normalizes (as encode(...) does).

@@ -26,7 +26,8 @@ std::vector<std::pair<int64_t, double>> fill_mask_candidates(const std::vector<d
     }
   }
   // torch.topk: largest first; equal probabilities keep the lower position first.
-  std::stable_sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
   candidates.resize(size_t(std::clamp<int64_t>(top_k, 0, int64_t(candidates.size()))));
   return candidates;
 }
@@ -87,9 +88,11 @@ std::vector<FillMaskResult> FillMaskPipeline::operator()(const std::vector<std::
               "[pipeline] fill-mask: no mask_token (", tokenizer_->mask_token.value_or(""), ") found in input ", r,
               ": '", texts[r], "'");
   autograd::NoGradGuard no_grad;
-  Tensor logits = models::find_named(model_->forward_named(to_model_inputs(batch, model_input_names(*tokenizer_)), false),
-                                     "logits");
-  TFM_CHECK(logits.defined() && logits.dim() == 3, "[pipeline] fill-mask needs a masked-LM model ([batch, seq, vocab] logits)");
+  Tensor logits = models::find_named(
+      model_->forward_named(to_model_inputs(batch, model_input_names(*tokenizer_)), false),
+      "logits");
+  TFM_CHECK(logits.defined() && logits.dim() == 3,
+            "[pipeline] fill-mask needs a masked-LM model ([batch, seq, vocab] logits)");
   logits = logits.to(DType::Float32).contiguous();
   const int64_t seq = logits.size(1), vocab = logits.size(2);
   const float* data = logits.data<float>();

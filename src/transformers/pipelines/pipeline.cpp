@@ -68,7 +68,8 @@ class Options {
 std::vector<std::string> text_inputs(const json& inputs, const std::string& task, bool& single) {
   single = inputs.is_string();
   if (single) return {inputs.get<std::string>()};
-  TFM_CHECK(inputs.is_array() && !inputs.empty(), "[pipeline] ", task, ": inputs must be a string or a list of strings");
+  TFM_CHECK(inputs.is_array() && !inputs.empty(), "[pipeline] ", task,
+            ": inputs must be a string or a list of strings");
   std::vector<std::string> out;
   for (const json& x : inputs) {
     TFM_CHECK(x.is_string(), "[pipeline] ", task, ": inputs must be a string or a list of strings");
@@ -126,7 +127,8 @@ std::string run_fill_mask(FillMaskPipeline& p, const json& inputs, const json& o
 std::string run_token_classification(TokenClassificationPipeline& p, const json& inputs, const json& o) {
   Options opt(o, "token-classification", {"aggregation_strategy", "ignore_labels", "stride"});
   TokenClassificationOptions options;
-  if (auto s = opt.get<std::string>("aggregation_strategy")) options.aggregation_strategy = parse_aggregation_strategy(*s);
+  if (auto s = opt.get<std::string>("aggregation_strategy"))
+    options.aggregation_strategy = parse_aggregation_strategy(*s);
   options.ignore_labels = opt.strings("ignore_labels");
   options.stride = opt.get<int64_t>("stride");
   bool single;
@@ -259,7 +261,8 @@ std::string Pipeline::operator()(const std::string& inputs_json, const std::stri
   return std::visit(
       [&](auto& p) -> std::string {
         using T = std::decay_t<decltype(*p)>;
-        if constexpr (std::is_same_v<T, TextClassificationPipeline>) return run_text_classification(*p, inputs, options);
+        if constexpr (std::is_same_v<T, TextClassificationPipeline>)
+          return run_text_classification(*p, inputs, options);
         else if constexpr (std::is_same_v<T, FillMaskPipeline>) return run_fill_mask(*p, inputs, options);
         else if constexpr (std::is_same_v<T, TokenClassificationPipeline>)
           return run_token_classification(*p, inputs, options);

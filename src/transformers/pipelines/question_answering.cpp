@@ -154,15 +154,15 @@ QuestionAnsweringPipeline::QuestionAnsweringPipeline(std::unique_ptr<models::Pre
                                                      std::unique_ptr<tok::PreTrainedTokenizer> tokenizer)
     : model_(std::move(model)), tokenizer_(std::move(tokenizer)) {}
 
-std::vector<std::vector<Answer>> QuestionAnsweringPipeline::operator()(const std::vector<QuestionAnsweringInput>& inputs,
-                                                                       const QuestionAnsweringOptions& options) {
+std::vector<std::vector<Answer>> QuestionAnsweringPipeline::operator()(
+    const std::vector<QuestionAnsweringInput>& inputs, const QuestionAnsweringOptions& options) {
   if (inputs.empty()) return {};
   for (const QuestionAnsweringInput& in : inputs) {
     TFM_CHECK(!in.question.empty(), "[pipeline] question-answering: `question` cannot be empty");
     TFM_CHECK(!in.context.empty(), "[pipeline] question-answering: `context` cannot be empty");
   }
-  const int64_t max_seq_len =
-      options.max_seq_len.value_or(std::min<int64_t>(int64_t(std::min<size_t>(tokenizer_->model_max_length, 1 << 30)), 384));
+  const int64_t max_seq_len = options.max_seq_len.value_or(
+      std::min<int64_t>(int64_t(std::min<size_t>(tokenizer_->model_max_length, 1 << 30)), 384));
   const int64_t doc_stride = options.doc_stride.value_or(std::min<int64_t>(max_seq_len / 2, 128));
   TFM_CHECK(doc_stride <= max_seq_len, "[pipeline] question-answering: `doc_stride` (", doc_stride,
             ") is larger than `max_seq_len` (", max_seq_len, ")");

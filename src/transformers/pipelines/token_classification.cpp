@@ -19,8 +19,8 @@ AggregationStrategy parse_aggregation_strategy(const std::string& name) {
   if (s == "first") return AggregationStrategy::First;
   if (s == "average") return AggregationStrategy::Average;
   if (s == "max") return AggregationStrategy::Max;
-  throw Error("[pipeline] token-classification: aggregation_strategy must be none, simple, first, average or max, got '" +
-              name + "'");
+  throw Error("[pipeline] token-classification: aggregation_strategy must be none, simple, first, "
+              "average or max, got '" + name + "'");
 }
 
 std::vector<PreEntity> gather_pre_entities(const std::string& sentence, const std::vector<std::string>& tokens,

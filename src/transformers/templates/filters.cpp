@@ -295,7 +295,9 @@ Value f_groupby(Renderer& r, const Value& v, Args& args) {
 Value f_indent(Renderer& r, const Value& v, Args& args) {
   ArgReader a("indent", args, {"width", "first", "blank"});
   Value w = a.get(0, Value(4));
-  std::string indention = w.is_string() ? w.as_string() : std::string(static_cast<size_t>(std::max<int64_t>(0, w.to_int())), ' ');
+  std::string indention =
+      w.is_string() ? w.as_string()
+                    : std::string(static_cast<size_t>(std::max<int64_t>(0, w.to_int())), ' ');
   bool first = a.get(1, Value(false)).truthy();
   bool blank = a.get(2, Value(false)).truthy();
   std::string s = soft_str(v) + "\n";  // Jinja appends a newline so splitlines keeps a last empty line
@@ -706,7 +708,9 @@ Value f_truncate(Renderer&, const Value& v, Args& args) {
   Value lw = a.get(3, Value::none());
   int64_t leeway = lw.is_none() ? 5 : lw.to_int();
   int64_t end_len = static_cast<int64_t>(utf8::length(end));
-  if (len < end_len) fail(ErrorKind::Type, "expected length >= " + std::to_string(end_len) + ", got " + std::to_string(len));
+  if (len < end_len)
+    fail(ErrorKind::Type,
+         "expected length >= " + std::to_string(end_len) + ", got " + std::to_string(len));
   if (leeway < 0) fail(ErrorKind::Type, "expected leeway >= 0, got " + std::to_string(leeway));
   auto cps = utf8::decode(s);
   if (static_cast<int64_t>(cps.size()) <= len + leeway) return Value(s);

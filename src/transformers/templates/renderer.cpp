@@ -738,7 +738,9 @@ Value Renderer::eval_binary(const Expr& e) {
       int64_t n = std::max<int64_t>(0, count->to_int());
       if (seq->is_string()) {
         const std::string& s = seq->as_string();
-        if (n > 0 && !s.empty()) check_size(s.size() * static_cast<size_t>(std::min<int64_t>(n, limits_.max_output_bytes + 1)));
+        if (n > 0 && !s.empty())
+          check_size(s.size() *
+                     static_cast<size_t>(std::min<int64_t>(n, limits_.max_output_bytes + 1)));
         std::string out;
         out.reserve(s.size() * static_cast<size_t>(n));
         for (int64_t i = 0; i < n; ++i) out += s;

@@ -49,7 +49,8 @@ void read_special_tokens(SpecialTokens& t, const nlohmann::json& j, const std::s
     t.additional_special_tokens.clear();
     for (auto& v : j["additional_special_tokens"]) {
       if (v.is_string()) t.additional_special_tokens.push_back(v.get<std::string>());
-      else if (v.is_object() && v.contains("content")) t.additional_special_tokens.push_back(v["content"].get<std::string>());
+      else if (v.is_object() && v.contains("content"))
+        t.additional_special_tokens.push_back(v["content"].get<std::string>());
     }
   }
 }

@@ -15,7 +15,9 @@ void Encoding::append(const Encoding& o) {
 
 Encoding Encoding::slice(size_t b, size_t e) const {
   Encoding r;
-  auto cut = [&](const auto& v, auto& out) { out.assign(v.begin() + static_cast<long>(b), v.begin() + static_cast<long>(e)); };
+  auto cut = [&](const auto& v, auto& out) {
+    out.assign(v.begin() + static_cast<long>(b), v.begin() + static_cast<long>(e));
+  };
   cut(ids, r.ids);
   cut(tokens, r.tokens);
   cut(type_ids, r.type_ids);

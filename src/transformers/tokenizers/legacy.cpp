@@ -44,7 +44,9 @@ json full_token(json t) {
               {"single_word", t.value("single_word", false)},
               {"lstrip", t.value("lstrip", false)},
               {"rstrip", t.value("rstrip", false)},
-              {"normalized", t.contains("normalized") && t["normalized"].is_boolean() ? t["normalized"].get<bool>() : !special},
+              {"normalized", t.contains("normalized") && t["normalized"].is_boolean()
+                                 ? t["normalized"].get<bool>()
+                                 : !special},
               {"special", special}};
   return out;
 }
@@ -121,7 +123,9 @@ void AddedTokens::add(json t) {
 
 void AddedTokens::add_from_config(const Context& ctx) {
   std::vector<std::string> specials = ctx.all_special_tokens();
-  auto is_special = [&](const std::string& c) { return std::find(specials.begin(), specials.end(), c) != specials.end(); };
+  auto is_special = [&](const std::string& c) {
+    return std::find(specials.begin(), specials.end(), c) != specials.end();
+  };
   if (ctx.config.contains("added_tokens_decoder") && ctx.config["added_tokens_decoder"].is_object()) {
     std::vector<std::pair<int64_t, json>> entries;
     for (auto& [key, value] : ctx.config["added_tokens_decoder"].items()) {
@@ -193,7 +197,10 @@ json template_processing(const std::string& single, const std::string& pair,
   };
   json special = json::object();
   for (auto& [name, id] : ids) special[name] = {{"id", name}, {"ids", {id}}, {"tokens", {name}}};
-  return {{"type", "TemplateProcessing"}, {"single", parse(single)}, {"pair", parse(pair)}, {"special_tokens", special}};
+  return {{"type", "TemplateProcessing"},
+          {"single", parse(single)},
+          {"pair", parse(pair)},
+          {"special_tokens", special}};
 }
 
 namespace {
@@ -238,8 +245,9 @@ json convert_bert(Context& ctx) {
   AddedTokens added([&](const std::string& t) { return find_in(vocab, t); }, static_cast<int64_t>(vocab.size()));
   added.add_from_config(ctx);
   std::string cls = ctx.token("cls_token").value_or("[CLS]"), sep = ctx.token("sep_token").value_or("[SEP]");
-  json post = template_processing(cls + ":0 $A:0 " + sep + ":0", cls + ":0 $A:0 " + sep + ":0 $B:1 " + sep + ":1",
-                                  {{cls, required_id(added, cls, "cls_token")}, {sep, required_id(added, sep, "sep_token")}});
+  json post = template_processing(
+      cls + ":0 $A:0 " + sep + ":0", cls + ":0 $A:0 " + sep + ":0 $B:1 " + sep + ":1",
+      {{cls, required_id(added, cls, "cls_token")}, {sep, required_id(added, sep, "sep_token")}});
   json model = {{"type", "WordPiece"}, {"unk_token", unk}, {"continuing_subword_prefix", "##"},
                 {"max_input_chars_per_word", 100}, {"vocab", std::move(vocab)}};
   return tokenizer_json(std::move(model), std::move(normalizer), {{"type", "BertPreTokenizer"}}, std::move(post),
@@ -271,7 +279,8 @@ json convert_byte_level_bpe(Context& ctx, bool roberta) {
     std::istringstream in(lines[i]);
     std::vector<std::string> parts;
     for (std::string p; in >> p;) parts.push_back(p);
-    TFM_CHECK(parts.size() == 2, "[tokenizers] merges.txt: line ", i + 1, ": expected two tokens, got '", lines[i], "'");
+    TFM_CHECK(parts.size() == 2, "[tokenizers] merges.txt: line ", i + 1,
+              ": expected two tokens, got '", lines[i], "'");
     if (seen.insert(parts[0] + '\n' + parts[1]).second) merges.push_back({parts[0], parts[1]});
   }
   bool add_prefix_space = ctx.flag("add_prefix_space", false);

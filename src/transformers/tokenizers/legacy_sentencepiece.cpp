@@ -339,7 +339,8 @@ json convert_sentencepiece(Context& ctx, const fs::path& model_file) {
     int64_t extra = ctx.config.value("extra_ids", 100);
     for (int64_t i = extra - 1; i >= 0; --i) vocab.emplace_back(detail::concat("<extra_id_", i, ">"), 0.0);
     if (ctx.additional_special_tokens.empty())
-      for (int64_t i = 0; i < extra; ++i) ctx.additional_special_tokens.emplace_back(detail::concat("<extra_id_", i, ">"));
+      for (int64_t i = 0; i < extra; ++i)
+        ctx.additional_special_tokens.emplace_back(detail::concat("<extra_id_", i, ">"));
   }
   bool byte_fallback = kind == Kind::Llama;  // handle_byte_fallback of the converter class
 
@@ -434,7 +435,8 @@ json convert_sentencepiece(Context& ctx, const fs::path& model_file) {
     else if (kind == Kind::T5)
       post = template_processing("$A </s>", "$A </s> $B </s>", {{"</s>", id_of("</s>")}});
     else if (kind == Kind::XlmRoberta)
-      post = template_processing("<s> $A </s>", "<s> $A </s> </s> $B </s>", {{"<s>", id_of("<s>")}, {"</s>", id_of("</s>")}});
+      post = template_processing("<s> $A </s>", "<s> $A </s> </s> $B </s>",
+                                 {{"<s>", id_of("<s>")}, {"</s>", id_of("</s>")}});
   }
   return tokenizer_json(std::move(model), std::move(normalizer), std::move(pre), std::move(post), std::move(decoder),
                         added);

@@ -214,7 +214,8 @@ void k_major_chunk_scalar(const GemvArgs& a, int64_t i0, int64_t i1, float* part
   for (int64_t i = i0; i < i1; ++i) {
     const void* wrow = static_cast<const std::byte*>(a.w) + i * a.ldw * int64_t(es);
     for (int64_t r = 0; r < a.rows; ++r)
-      for (int64_t o = 0; o < a.n_out; ++o) partial[r * a.n_out + o] += weight_at(wrow, a.w_dtype, o) * a.x[r * a.ldx + i];
+      for (int64_t o = 0; o < a.n_out; ++o)
+        partial[r * a.n_out + o] += weight_at(wrow, a.w_dtype, o) * a.x[r * a.ldx + i];
   }
 }
 

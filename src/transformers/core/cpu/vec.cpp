@@ -222,7 +222,8 @@ void sigmoid_avx2(const float* x, float* y, int64_t n) { map8<Act::Sigmoid>(x, y
 void gelu_avx2(const float* x, float* y, int64_t n) { map8<Act::Gelu>(x, y, n); }
 
 VecKernels vec_kernels() {
-  if (runtime::simd_level() == runtime::SimdLevel::Avx2) return {dot_avx2, dot_many_avx2, axpy_avx2, exp_avx2, max_avx2, sum_avx2};
+  if (runtime::simd_level() == runtime::SimdLevel::Avx2)
+    return {dot_avx2, dot_many_avx2, axpy_avx2, exp_avx2, max_avx2, sum_avx2};
   return {dot_scalar, dot_many_scalar, axpy_scalar, exp_scalar, max_scalar, sum_scalar};
 }
 

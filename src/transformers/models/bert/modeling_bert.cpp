@@ -17,7 +17,8 @@ BertEmbeddings::BertEmbeddings(const BertConfig& config, const nn::WeightScope& 
       LayerNorm(w / "LayerNorm", config.hidden_size, config.layer_norm_eps) {}
 
 // ids: [batch, seq] -> [batch, seq, hidden_size]
-Tensor BertEmbeddings::forward(const Tensor& input_ids, const Tensor& token_type_ids, const Tensor& position_ids) const {
+Tensor BertEmbeddings::forward(const Tensor& input_ids, const Tensor& token_type_ids,
+                               const Tensor& position_ids) const {
   Tensor embeddings = word_embeddings(input_ids) + token_type_embeddings(token_type_ids);
   embeddings = embeddings + position_embeddings(position_ids);  // position_embedding_type "absolute"
   return LayerNorm(embeddings);
@@ -65,7 +66,9 @@ BertIntermediate::BertIntermediate(const BertConfig& config, const nn::WeightSco
     : dense(w / "dense", config.hidden_size, config.intermediate_size, true), intermediate_act_fn(config.hidden_act) {}
 
 // [batch, seq, hidden] -> [batch, seq, intermediate_size]
-Tensor BertIntermediate::forward(const Tensor& hidden_states) const { return intermediate_act_fn(dense(hidden_states)); }
+Tensor BertIntermediate::forward(const Tensor& hidden_states) const {
+  return intermediate_act_fn(dense(hidden_states));
+}
 
 BertOutput::BertOutput(const BertConfig& config, const nn::WeightScope& w)
     : dense(w / "dense", config.intermediate_size, config.hidden_size, true),
@@ -122,7 +125,9 @@ BertLMPredictionHead::BertLMPredictionHead(const BertConfig& config, const nn::W
 }
 
 // [batch, seq, hidden] -> [batch, seq, vocab_size]
-Tensor BertLMPredictionHead::forward(const Tensor& hidden_states) const { return decoder(transform.forward(hidden_states)); }
+Tensor BertLMPredictionHead::forward(const Tensor& hidden_states) const {
+  return decoder(transform.forward(hidden_states));
+}
 
 BertOnlyMLMHead::BertOnlyMLMHead(const BertConfig& config, const nn::WeightScope& w, const Tensor& word_embeddings)
     : predictions(config, w / "predictions", word_embeddings) {}
@@ -174,7 +179,8 @@ BertInputs parse_inputs(const NamedTensors& named, bool output_hidden_states, co
 }
 
 NamedTensors with_hidden_states(NamedTensors out, const std::vector<Tensor>& hidden_states) {
-  for (size_t i = 0; i < hidden_states.size(); ++i) out.emplace_back("hidden_states." + std::to_string(i), hidden_states[i]);
+  for (size_t i = 0; i < hidden_states.size(); ++i)
+    out.emplace_back("hidden_states." + std::to_string(i), hidden_states[i]);
   return out;
 }
 
@@ -192,7 +198,8 @@ BertModel::BertModel(const BertConfig& config, const nn::WeightScope& base, Stan
   base.store()->finish_strict(kIgnoredKeys, base.prefix());
 }
 
-std::unique_ptr<BertModel> BertModel::from_pretrained(const std::filesystem::path& model_dir, const LoadOptions& options) {
+std::unique_ptr<BertModel> BertModel::from_pretrained(const std::filesystem::path& model_dir,
+                                                      const LoadOptions& options) {
   BertConfig config = load_config(model_dir);
   auto store = open_weights(model_dir, options, config.initializer_range);
   return std::make_unique<BertModel>(std::move(config), std::move(store));
@@ -200,7 +207,8 @@ std::unique_ptr<BertModel> BertModel::from_pretrained(const std::filesystem::pat
 
 BertModelOutput BertModel::forward(const BertInputs& inputs) const {
   const Tensor& ids = inputs.input_ids;
-  TFM_CHECK(ids.dim() == 2 && !is_floating(ids.dtype()), "[forward] input_ids must be an integer [batch, seq] tensor, got ",
+  TFM_CHECK(ids.dim() == 2 && !is_floating(ids.dtype()),
+            "[forward] input_ids must be an integer [batch, seq] tensor, got ",
             dtype_name(ids.dtype()), " ", shape_str(ids.shape()));
   const int64_t batch = ids.size(0), seq = ids.size(1);
   TFM_CHECK(seq <= config_.max_position_embeddings, "[forward] sequence length ", seq,
@@ -209,7 +217,9 @@ BertModelOutput BertModel::forward(const BertInputs& inputs) const {
                                 {"token_type_ids", inputs.token_type_ids}, {"position_ids", inputs.position_ids}})
     TFM_CHECK(!t.defined() || t.shape() == ids.shape(), "[forward] ", name, " must be [", batch, ", ", seq, "], got ",
               shape_str(t.shape()));
-  Tensor token_type_ids = inputs.token_type_ids.defined() ? inputs.token_type_ids : Tensor::zeros({batch, seq}, DType::Int64);
+  Tensor token_type_ids = inputs.token_type_ids.defined()
+                              ? inputs.token_type_ids
+                              : Tensor::zeros({batch, seq}, DType::Int64);
   Tensor position_ids = inputs.position_ids.defined()
                             ? inputs.position_ids
                             : Tensor::arange(0, seq).unsqueeze(0).expand({batch, seq}).contiguous();

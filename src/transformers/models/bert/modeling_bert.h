@@ -88,7 +88,8 @@ struct BertEncoder {
   std::vector<BertLayer> layer;
 
   BertEncoder(const BertConfig& config, const nn::WeightScope& w);
-  Tensor forward(const Tensor& hidden_states, const Tensor& attention_mask, std::vector<Tensor>* all_hidden_states) const;
+  Tensor forward(const Tensor& hidden_states, const Tensor& attention_mask,
+                 std::vector<Tensor>* all_hidden_states) const;
 };
 
 struct BertPooler {

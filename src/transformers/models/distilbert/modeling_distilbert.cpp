@@ -84,7 +84,9 @@ Tensor Transformer::forward(const Tensor& x, const Tensor& attn_mask, std::vecto
 }
 
 DistilBertModel::DistilBertModel(const DistilBertConfig& config, const nn::WeightScope& w)
-    : DistilBertPreTrainedModel(config, w.store()), embeddings(config, w / "embeddings"), transformer(config, w / "transformer") {}
+    : DistilBertPreTrainedModel(config, w.store()),
+      embeddings(config, w / "embeddings"),
+      transformer(config, w / "transformer") {}
 
 namespace {
 
@@ -122,7 +124,8 @@ DistilBertInputs parse_inputs(const NamedTensors& named, bool output_hidden_stat
 }
 
 NamedTensors with_hidden_states(NamedTensors out, const std::vector<Tensor>& hidden_states) {
-  for (size_t i = 0; i < hidden_states.size(); ++i) out.emplace_back("hidden_states." + std::to_string(i), hidden_states[i]);
+  for (size_t i = 0; i < hidden_states.size(); ++i)
+    out.emplace_back("hidden_states." + std::to_string(i), hidden_states[i]);
   return out;
 }
 
@@ -145,12 +148,14 @@ std::unique_ptr<DistilBertModel> DistilBertModel::from_pretrained(const std::fil
 
 DistilBertModelOutput DistilBertModel::forward(const DistilBertInputs& inputs) const {
   const Tensor& ids = inputs.input_ids;
-  TFM_CHECK(ids.dim() == 2 && !is_floating(ids.dtype()), "[forward] input_ids must be an integer [batch, seq] tensor, got ",
+  TFM_CHECK(ids.dim() == 2 && !is_floating(ids.dtype()),
+            "[forward] input_ids must be an integer [batch, seq] tensor, got ",
             dtype_name(ids.dtype()), " ", shape_str(ids.shape()));
   TFM_CHECK(ids.size(1) <= config_.max_position_embeddings, "[forward] sequence length ", ids.size(1),
             " exceeds max_position_embeddings (", config_.max_position_embeddings, ")");
   TFM_CHECK(!inputs.attention_mask.defined() || inputs.attention_mask.shape() == ids.shape(),
-            "[forward] attention_mask must be ", shape_str(ids.shape()), ", got ", shape_str(inputs.attention_mask.shape()));
+            "[forward] attention_mask must be ", shape_str(ids.shape()), ", got ",
+            shape_str(inputs.attention_mask.shape()));
   DistilBertModelOutput out;
   Tensor embeddings_output = embeddings.forward(ids);  // [batch, seq, dim]
   out.last_hidden_state = transformer.forward(embeddings_output, inputs.attention_mask,
@@ -170,7 +175,8 @@ DistilBertForMaskedLM::DistilBertForMaskedLM(DistilBertConfig config, std::share
       vocab_transform(nn::WeightScope(store) / "vocab_transform", config_.dim, config_.dim, true),
       vocab_layer_norm(nn::WeightScope(store) / "vocab_layer_norm", config_.dim, kLayerNormEps),
       vocab_projector(nn::Linear::tied(distilbert.embeddings.word_embeddings.weight)) {
-  vocab_projector.bias = (nn::WeightScope(store) / "vocab_projector").tensor("bias", {config_.vocab_size}, nn::Init::Zeros);
+  vocab_projector.bias = (nn::WeightScope(store) / "vocab_projector")
+                             .tensor("bias", {config_.vocab_size}, nn::Init::Zeros);
   store_->finish_strict(kIgnoredKeys);
 }
 

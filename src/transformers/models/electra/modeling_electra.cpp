@@ -18,7 +18,8 @@ ElectraEmbeddings::ElectraEmbeddings(const ElectraConfig& config, const nn::Weig
       LayerNorm(w / "LayerNorm", config.embedding_size, config.layer_norm_eps) {}
 
 // ids: [batch, seq] -> [batch, seq, embedding_size]
-Tensor ElectraEmbeddings::forward(const Tensor& input_ids, const Tensor& token_type_ids, const Tensor& position_ids) const {
+Tensor ElectraEmbeddings::forward(const Tensor& input_ids, const Tensor& token_type_ids,
+                                  const Tensor& position_ids) const {
   Tensor embeddings = word_embeddings(input_ids) + token_type_embeddings(token_type_ids);
   embeddings = embeddings + position_embeddings(position_ids);  // position_embedding_type "absolute"
   return LayerNorm(embeddings);
@@ -193,7 +194,8 @@ ElectraInputs parse_inputs(const NamedTensors& named, bool output_hidden_states,
 }
 
 NamedTensors with_hidden_states(NamedTensors out, const std::vector<Tensor>& hidden_states) {
-  for (size_t i = 0; i < hidden_states.size(); ++i) out.emplace_back("hidden_states." + std::to_string(i), hidden_states[i]);
+  for (size_t i = 0; i < hidden_states.size(); ++i)
+    out.emplace_back("hidden_states." + std::to_string(i), hidden_states[i]);
   return out;
 }
 
@@ -218,7 +220,8 @@ std::unique_ptr<ElectraModel> ElectraModel::from_pretrained(const std::filesyste
 
 ElectraModelOutput ElectraModel::forward(const ElectraInputs& inputs) const {
   const Tensor& ids = inputs.input_ids;
-  TFM_CHECK(ids.dim() == 2 && !is_floating(ids.dtype()), "[forward] input_ids must be an integer [batch, seq] tensor, got ",
+  TFM_CHECK(ids.dim() == 2 && !is_floating(ids.dtype()),
+            "[forward] input_ids must be an integer [batch, seq] tensor, got ",
             dtype_name(ids.dtype()), " ", shape_str(ids.shape()));
   const int64_t batch = ids.size(0), seq = ids.size(1);
   TFM_CHECK(seq <= config_.max_position_embeddings, "[forward] sequence length ", seq,
@@ -227,7 +230,9 @@ ElectraModelOutput ElectraModel::forward(const ElectraInputs& inputs) const {
                                 {"token_type_ids", inputs.token_type_ids}, {"position_ids", inputs.position_ids}})
     TFM_CHECK(!t.defined() || t.shape() == ids.shape(), "[forward] ", name, " must be [", batch, ", ", seq, "], got ",
               shape_str(t.shape()));
-  Tensor token_type_ids = inputs.token_type_ids.defined() ? inputs.token_type_ids : Tensor::zeros({batch, seq}, DType::Int64);
+  Tensor token_type_ids = inputs.token_type_ids.defined()
+                              ? inputs.token_type_ids
+                              : Tensor::zeros({batch, seq}, DType::Int64);
   Tensor position_ids = inputs.position_ids.defined()
                             ? inputs.position_ids
                             : Tensor::arange(0, seq).unsqueeze(0).expand({batch, seq}).contiguous();
@@ -322,10 +327,12 @@ NamedTensors ElectraForSequenceClassification::forward_named(const NamedTensors&
   return with_hidden_states({{"logits", logits}}, out.hidden_states);
 }
 
-ElectraForTokenClassification::ElectraForTokenClassification(ElectraConfig config, std::shared_ptr<nn::WeightStore> store)
+ElectraForTokenClassification::ElectraForTokenClassification(ElectraConfig config,
+                                                             std::shared_ptr<nn::WeightStore> store)
     : ElectraPreTrainedModel(std::move(config), store),
       electra(config_, nn::WeightScope(store) / kBaseModelPrefix),
-      classifier(nn::WeightScope(store) / "classifier", config_.hidden_size, config_.num_labels, true) {
+      classifier(nn::WeightScope(store) / "classifier", config_.hidden_size, config_.num_labels,
+                 true) {
   store_->finish_strict(kIgnoredKeys);
 }
 

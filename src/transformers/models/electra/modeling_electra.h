@@ -90,7 +90,8 @@ struct ElectraEncoder {
   std::vector<ElectraLayer> layer;
 
   ElectraEncoder(const ElectraConfig& config, const nn::WeightScope& w);
-  Tensor forward(const Tensor& hidden_states, const Tensor& attention_mask, std::vector<Tensor>* all_hidden_states) const;
+  Tensor forward(const Tensor& hidden_states, const Tensor& attention_mask,
+                 std::vector<Tensor>* all_hidden_states) const;
 };
 
 // Replaced-token detection: dense -> hidden_act -> dense_prediction, one logit per token.

@@ -59,7 +59,8 @@ Gemma3TextConfig Gemma3TextConfig::from_json(const nlohmann::json& j, const std:
   }
 
   // v4.51's Gemma3Attention: is_sliding = bool((layer_idx + 1) % sliding_window_pattern).
-  for (int64_t i = 0; i < c.num_hidden_layers; ++i) c.layer_is_sliding.push_back((i + 1) % c.sliding_window_pattern != 0);
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i)
+    c.layer_is_sliding.push_back((i + 1) % c.sliding_window_pattern != 0);
   // Later configs (transformers >= 4.53) spell the pattern out as layer_types; when present it
   // must be what we run, so it takes precedence.
   if (r.has("layer_types")) {

@@ -69,7 +69,8 @@ Tensor Gemma3Attention::forward(const Tensor& hidden_states, const std::pair<Ten
   const Shape hidden_shape = {batch, seq, -1, head_dim};
   // differs from Gemma2: q/k RMSNorm over head_dim, per head, before RoPE (normalising the
   // [batch, seq, heads, head_dim] view over its last dim is HF's norm of the transposed tensor)
-  Tensor query_states = q_norm(q_proj(hidden_states).view(hidden_shape)).transpose(1, 2);  // [batch, heads, seq, head_dim]
+  // [batch, heads, seq, head_dim]
+  Tensor query_states = q_norm(q_proj(hidden_states).view(hidden_shape)).transpose(1, 2);
   Tensor key_states = k_norm(k_proj(hidden_states).view(hidden_shape)).transpose(1, 2);
   Tensor value_states = v_proj(hidden_states).view(hidden_shape).transpose(1, 2);
 
@@ -103,9 +104,11 @@ Gemma3DecoderLayer::Gemma3DecoderLayer(const Gemma3TextConfig& config, const nn:
       pre_feedforward_layernorm(w / "pre_feedforward_layernorm", config.hidden_size, config.rms_norm_eps, 1.0),
       post_feedforward_layernorm(w / "post_feedforward_layernorm", config.hidden_size, config.rms_norm_eps, 1.0) {}
 
-Tensor Gemma3DecoderLayer::forward(const Tensor& hidden_states, const std::pair<Tensor, Tensor>& position_embeddings_global,
+Tensor Gemma3DecoderLayer::forward(const Tensor& hidden_states,
+                                   const std::pair<Tensor, Tensor>& position_embeddings_global,
                                    const std::pair<Tensor, Tensor>& position_embeddings_local,
-                                   const Tensor& attention_mask, nn::KVCache* past_key_values) const {
+                                   const Tensor& attention_mask,
+                                   nn::KVCache* past_key_values) const {
   // Self attention, normed before and after, then the residual
   Tensor residual = hidden_states;
   Tensor h = input_layernorm(hidden_states);

@@ -72,7 +72,7 @@ Tensor ModernBertAttention::forward(const Tensor& hidden_states, const Tensor& a
     // Local: HF's eager path, composed, so that a padded query whose whole window is padding
     // averages over every key (all scores equal the minimum) exactly as HF does.
     Tensor attn_weights = matmul(query, key.transpose(2, 3)) * scale + sliding_window_mask;  // [bs, heads, seq, seq]
-    attn_output = matmul(softmax(attn_weights, -1), value);                                 // [bs, heads, seq, head_dim]
+    attn_output = matmul(softmax(attn_weights, -1), value);  // [bs, heads, seq, head_dim]
   }
   return Wo(attn_output.transpose(1, 2).reshape({bs, seq, all_head_size}));
 }
@@ -105,8 +105,9 @@ std::vector<ModernBertEncoderLayer> make_layers(const ModernBertConfig& config, 
 // HF's _update_attention_mask: additive [batch, 1, seq, seq], the dtype minimum where the key is
 // padding or farther than local_attention / 2 from the query, else 0.
 Tensor sliding_window_mask(const Tensor& attention_mask, int64_t batch, int64_t seq, int64_t local_attention) {
-  std::vector<int64_t> keep = attention_mask.defined() ? attention_mask.to(DType::Int64).contiguous().to_vector<int64_t>()
-                                                       : std::vector<int64_t>(size_t(batch * seq), 1);
+  std::vector<int64_t> keep =
+      attention_mask.defined() ? attention_mask.to(DType::Int64).contiguous().to_vector<int64_t>()
+                               : std::vector<int64_t>(size_t(batch * seq), 1);
   const float lowest = std::numeric_limits<float>::lowest();
   const int64_t half = local_attention / 2;
   std::vector<float> mask(size_t(batch * seq * seq), 0.0f);
@@ -161,7 +162,8 @@ ModernBertInputs parse_inputs(const NamedTensors& named, bool output_hidden_stat
 }
 
 NamedTensors with_hidden_states(NamedTensors out, const std::vector<Tensor>& hidden_states) {
-  for (size_t i = 0; i < hidden_states.size(); ++i) out.emplace_back("hidden_states." + std::to_string(i), hidden_states[i]);
+  for (size_t i = 0; i < hidden_states.size(); ++i)
+    out.emplace_back("hidden_states." + std::to_string(i), hidden_states[i]);
   return out;
 }
 
@@ -184,10 +186,12 @@ std::unique_ptr<ModernBertModel> ModernBertModel::from_pretrained(const std::fil
 
 ModernBertModelOutput ModernBertModel::forward(const ModernBertInputs& inputs) {
   const Tensor& ids = inputs.input_ids;
-  TFM_CHECK(ids.dim() == 2 && !is_floating(ids.dtype()), "[forward] input_ids must be an integer [batch, seq] tensor, got ",
+  TFM_CHECK(ids.dim() == 2 && !is_floating(ids.dtype()),
+            "[forward] input_ids must be an integer [batch, seq] tensor, got ",
             dtype_name(ids.dtype()), " ", shape_str(ids.shape()));
   const int64_t batch = ids.size(0), seq = ids.size(1);
-  for (const auto& [name, t] : {std::pair{"attention_mask", inputs.attention_mask}, {"position_ids", inputs.position_ids}})
+  for (const auto& [name, t] :
+       {std::pair{"attention_mask", inputs.attention_mask}, {"position_ids", inputs.position_ids}})
     TFM_CHECK(!t.defined() || t.shape() == ids.shape(), "[forward] ", name, " must be [", batch, ", ", seq, "], got ",
               shape_str(t.shape()));
   Tensor position_ids = inputs.position_ids.defined()

@@ -32,7 +32,8 @@ Tensor create_position_ids_from_input_ids(const Tensor& input_ids, int64_t paddi
 }
 
 // ids: [batch, seq] -> [batch, seq, hidden_size]; undefined position_ids come from the ids.
-Tensor RobertaEmbeddings::forward(const Tensor& input_ids, const Tensor& token_type_ids, const Tensor& position_ids) const {
+Tensor RobertaEmbeddings::forward(const Tensor& input_ids, const Tensor& token_type_ids,
+                                  const Tensor& position_ids) const {
   Tensor positions = position_ids.defined() ? position_ids : create_position_ids_from_input_ids(input_ids, padding_idx);
   Tensor embeddings = word_embeddings(input_ids) + token_type_embeddings(token_type_ids);
   embeddings = embeddings + position_embeddings(positions);  // position_embedding_type "absolute"
@@ -81,7 +82,9 @@ RobertaIntermediate::RobertaIntermediate(const RobertaConfig& config, const nn::
     : dense(w / "dense", config.hidden_size, config.intermediate_size, true), intermediate_act_fn(config.hidden_act) {}
 
 // [batch, seq, hidden] -> [batch, seq, intermediate_size]
-Tensor RobertaIntermediate::forward(const Tensor& hidden_states) const { return intermediate_act_fn(dense(hidden_states)); }
+Tensor RobertaIntermediate::forward(const Tensor& hidden_states) const {
+  return intermediate_act_fn(dense(hidden_states));
+}
 
 RobertaOutput::RobertaOutput(const RobertaConfig& config, const nn::WeightScope& w)
     : dense(w / "dense", config.intermediate_size, config.hidden_size, true),
@@ -187,7 +190,8 @@ RobertaInputs parse_inputs(const NamedTensors& named, bool output_hidden_states,
 }
 
 NamedTensors with_hidden_states(NamedTensors out, const std::vector<Tensor>& hidden_states) {
-  for (size_t i = 0; i < hidden_states.size(); ++i) out.emplace_back("hidden_states." + std::to_string(i), hidden_states[i]);
+  for (size_t i = 0; i < hidden_states.size(); ++i)
+    out.emplace_back("hidden_states." + std::to_string(i), hidden_states[i]);
   return out;
 }
 
@@ -205,7 +209,8 @@ RobertaModel::RobertaModel(const RobertaConfig& config, const nn::WeightScope& b
   base.store()->finish_strict(kIgnoredKeys, base.prefix());
 }
 
-std::unique_ptr<RobertaModel> RobertaModel::from_pretrained(const std::filesystem::path& model_dir, const LoadOptions& options) {
+std::unique_ptr<RobertaModel> RobertaModel::from_pretrained(const std::filesystem::path& model_dir,
+                                                            const LoadOptions& options) {
   RobertaConfig config = load_config(model_dir);
   auto store = open_weights(model_dir, options, config.initializer_range);
   return std::make_unique<RobertaModel>(std::move(config), std::move(store));
@@ -213,7 +218,8 @@ std::unique_ptr<RobertaModel> RobertaModel::from_pretrained(const std::filesyste
 
 RobertaModelOutput RobertaModel::forward(const RobertaInputs& inputs) const {
   const Tensor& ids = inputs.input_ids;
-  TFM_CHECK(ids.dim() == 2 && !is_floating(ids.dtype()), "[forward] input_ids must be an integer [batch, seq] tensor, got ",
+  TFM_CHECK(ids.dim() == 2 && !is_floating(ids.dtype()),
+            "[forward] input_ids must be an integer [batch, seq] tensor, got ",
             dtype_name(ids.dtype()), " ", shape_str(ids.shape()));
   const int64_t batch = ids.size(0), seq = ids.size(1);
   const int64_t max_length = config_.max_position_embeddings - *config_.pad_token_id - 1;
@@ -223,7 +229,9 @@ RobertaModelOutput RobertaModel::forward(const RobertaInputs& inputs) const {
                                 {"token_type_ids", inputs.token_type_ids}, {"position_ids", inputs.position_ids}})
     TFM_CHECK(!t.defined() || t.shape() == ids.shape(), "[forward] ", name, " must be [", batch, ", ", seq, "], got ",
               shape_str(t.shape()));
-  Tensor token_type_ids = inputs.token_type_ids.defined() ? inputs.token_type_ids : Tensor::zeros({batch, seq}, DType::Int64);
+  Tensor token_type_ids = inputs.token_type_ids.defined()
+                              ? inputs.token_type_ids
+                              : Tensor::zeros({batch, seq}, DType::Int64);
 
   RobertaModelOutput out;
   Tensor embedding_output = embeddings.forward(ids, token_type_ids, inputs.position_ids);  // [batch, seq, hidden]
@@ -260,7 +268,8 @@ NamedTensors RobertaForMaskedLM::forward_named(const NamedTensors& inputs, bool 
   return with_hidden_states({{"logits", prediction_scores}}, out.hidden_states);
 }
 
-RobertaForSequenceClassification::RobertaForSequenceClassification(RobertaConfig config, std::shared_ptr<nn::WeightStore> store)
+RobertaForSequenceClassification::RobertaForSequenceClassification(
+    RobertaConfig config, std::shared_ptr<nn::WeightStore> store)
     : RobertaPreTrainedModel(std::move(config), store),
       roberta(config_, nn::WeightScope(store) / kBaseModelPrefix, /*add_pooling_layer=*/false),
       classifier(config_, nn::WeightScope(store) / "classifier") {
@@ -280,10 +289,12 @@ NamedTensors RobertaForSequenceClassification::forward_named(const NamedTensors&
   return with_hidden_states({{"logits", logits}}, out.hidden_states);
 }
 
-RobertaForTokenClassification::RobertaForTokenClassification(RobertaConfig config, std::shared_ptr<nn::WeightStore> store)
+RobertaForTokenClassification::RobertaForTokenClassification(RobertaConfig config,
+                                                             std::shared_ptr<nn::WeightStore> store)
     : RobertaPreTrainedModel(std::move(config), store),
       roberta(config_, nn::WeightScope(store) / kBaseModelPrefix, /*add_pooling_layer=*/false),
-      classifier(nn::WeightScope(store) / "classifier", config_.hidden_size, config_.num_labels, true) {
+      classifier(nn::WeightScope(store) / "classifier", config_.hidden_size, config_.num_labels,
+                 true) {
   store_->finish_strict(kIgnoredKeys);
 }
 

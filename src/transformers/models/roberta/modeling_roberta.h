@@ -19,7 +19,8 @@ struct RobertaInputs {
   Tensor input_ids;       // [batch, seq] integer
   Tensor attention_mask;  // [batch, seq] 1 = token, 0 = padding; undefined = all ones
   Tensor token_type_ids;  // [batch, seq]; undefined = zeros
-  Tensor position_ids;    // [batch, seq]; undefined = from input_ids (padding_idx + 1 onwards, padding keeps padding_idx)
+  Tensor position_ids;    // [batch, seq]; undefined = from input_ids (padding_idx + 1 onwards,
+                          // padding keeps padding_idx)
   bool output_hidden_states = false;
 };
 
@@ -93,7 +94,8 @@ struct RobertaEncoder {
   std::vector<RobertaLayer> layer;
 
   RobertaEncoder(const RobertaConfig& config, const nn::WeightScope& w);
-  Tensor forward(const Tensor& hidden_states, const Tensor& attention_mask, std::vector<Tensor>* all_hidden_states) const;
+  Tensor forward(const Tensor& hidden_states, const Tensor& attention_mask,
+                 std::vector<Tensor>* all_hidden_states) const;
 };
 
 struct RobertaPooler {
