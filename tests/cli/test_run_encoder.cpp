@@ -39,8 +39,12 @@ const std::vector<std::string> kVocab = {
 std::filesystem::path write_model(const std::string& name, json config, const std::string& tokenizer_class,
                                   uint64_t seed) {
   auto dir = temp_dir(name);
-  for (auto [key, value] : {std::pair{"vocab_size", int64_t(kVocab.size())}, {"hidden_size", 16}, {"num_hidden_layers", 1},
-                            {"num_attention_heads", 2}, {"intermediate_size", 32}, {"max_position_embeddings", 64}})
+  for (auto [key, value] : {std::pair{"vocab_size", int64_t(kVocab.size())},
+                            {"hidden_size", 16},
+                            {"num_hidden_layers", 1},
+                            {"num_attention_heads", 2},
+                            {"intermediate_size", 32},
+                            {"max_position_embeddings", 64}})
     if (!config.contains(key)) config[key] = value;
   config["initializer_range"] = 0.5;  // spread-out scores (the 0.02 default makes them all nearly equal)
   io::write_json(dir / "config.json", config);
@@ -213,7 +217,8 @@ TEST(RunEncoderCliTest, TokenClassificationOffsetsSliceTheInput) {
 
   // Aggregated groups cover the tokens in order; each word is its slice of the input.
   json groups = run_json(dir, text,
-                         "--task token-classification --aggregation-strategy simple --options '{\"ignore_labels\": []}'");
+                         "--task token-classification --aggregation-strategy simple --options "
+                         "'{\"ignore_labels\": []}'");
   ASSERT_FALSE(groups.empty());
   size_t previous_end = 0;
   for (const auto& g : groups) {
@@ -266,8 +271,10 @@ TEST(RunEncoderCliTest, FeatureExtractionIsOneRowPerToken) {
 }
 
 TEST(RunEncoderCliTest, ZeroShotClassificationScoresEveryCandidate) {
-  auto dir = write_model("run_zero_shot", bert_config("BertForSequenceClassification", {"entailment", "neutral", "contradiction"}),
-                         "BertTokenizer", 6);
+  auto dir = write_model(
+      "run_zero_shot",
+      bert_config("BertForSequenceClassification", {"entailment", "neutral", "contradiction"}),
+      "BertTokenizer", 6);
   const std::string text = "The cat sat on the mat.";
   json result = run_json(dir, text, "--task zero-shot-classification --candidate-labels 'cat,dog,paris'");
   ASSERT_TRUE(result.is_object());

@@ -77,7 +77,10 @@ TEST(GradTest, BroadcastingArithmetic) {
   check_grad("sub", [](auto& v) { return ops::sub(v[0], v[1]); }, {a, c});
   check_grad("mul", [](auto& v) { return ops::mul(v[0], v[1]); }, {a, c});
   check_grad("div", [](auto& v) { return ops::div(v[0], v[1]); }, {a, b});
-  check_grad("scalar ops", [](auto& v) { return ops::div(ops::sub(ops::mul(ops::add(v[0], 2.0), 3.0), 1.0), 4.0); }, {a});
+  check_grad(
+      "scalar ops",
+      [](auto& v) { return ops::div(ops::sub(ops::mul(ops::add(v[0], 2.0), 3.0), 1.0), 4.0); },
+      {a});
   check_grad("pow", [](auto& v) { return ops::pow(v[0], 2.5); }, {rnd({5}, 4, 0.5, 2)});
   check_grad("pow int", [](auto& v) { return ops::pow(v[0], 3.0); }, {a});
 }
@@ -133,8 +136,12 @@ TEST(GradTest, IndexingAndShapes) {
   check_grad("narrow+select", [](auto& v) { return v[0].narrow(0, 1, 2).select(1, 3); }, {x});
   check_grad("permute", [](auto& v) { return ops::mul(v[0].permute({2, 0, 1}), v[0].permute({2, 0, 1})); },
              {rnd({2, 3, 4}, 21)});
-  check_grad("view+reshape", [](auto& v) { return ops::mul(v[0].view({4, 3}), v[0].transpose(0, 1).reshape({4, 3})); }, {x});
-  check_grad("expand", [](auto& v) { return ops::mul(v[0].expand({2, 3, 4}), v[1]); }, {rnd({3, 1}, 22), rnd({2, 3, 4}, 23)});
+  check_grad(
+      "view+reshape",
+      [](auto& v) { return ops::mul(v[0].view({4, 3}), v[0].transpose(0, 1).reshape({4, 3})); },
+      {x});
+  check_grad("expand", [](auto& v) { return ops::mul(v[0].expand({2, 3, 4}), v[1]); },
+             {rnd({3, 1}, 22), rnd({2, 3, 4}, 23)});
   check_grad("unsqueeze+squeeze", [](auto& v) { return ops::mul(v[0].unsqueeze(0).squeeze(0), 2.0); }, {x});
   Tensor cond = Tensor::from_vector(std::vector<int64_t>{1, 0, 0, 1}, {4}).to(DType::Bool);
   check_grad("where", [cond](auto& v) { return ops::where(cond, v[0], v[1]); }, {x, rnd({1, 4}, 24)});

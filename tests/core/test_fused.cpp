@@ -195,7 +195,8 @@ TEST(FusedTest, AttentionQueryBlocksMatchOneQueryAtATime) {
       ops::AttentionOptions oi = o;
       oi.q_offset = S - L + i;
       Tensor one = ops::scaled_dot_product_attention(q.narrow(2, i, 1).contiguous(), k, v, oi);
-      expect_close(all.narrow(2, i, 1), one, 1e-5, 1e-5, "query " + std::to_string(i) + " window " + std::to_string(window));
+      expect_close(all.narrow(2, i, 1), one, 1e-5, 1e-5,
+                   "query " + std::to_string(i) + " window " + std::to_string(window));
     }
   }
 }
@@ -276,8 +277,12 @@ TEST(GemvTest, LinearAgreesAcrossSimdLevelsAndRowCounts) {
       // The definition in f64: x W^T + b.
       Tensor want = ops::add(ops::matmul(x.to(DType::Float64), w.to(DType::Float64).transpose(0, 1)),
                              b.to(DType::Float64)).to(DType::Float32);
-      expect_close(fast, want, 1e-4, 1e-4, std::string("linear fast ") + std::string(dtype_name(dt)) + " rows=" + std::to_string(rows));
-      expect_close(ref, want, 1e-4, 1e-4, std::string("linear scalar ") + std::string(dtype_name(dt)) + " rows=" + std::to_string(rows));
+      expect_close(fast, want, 1e-4, 1e-4,
+                   std::string("linear fast ") + std::string(dtype_name(dt)) +
+                       " rows=" + std::to_string(rows));
+      expect_close(ref, want, 1e-4, 1e-4,
+                   std::string("linear scalar ") + std::string(dtype_name(dt)) +
+                       " rows=" + std::to_string(rows));
     }
 }
 

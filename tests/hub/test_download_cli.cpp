@@ -49,7 +49,8 @@ TEST(DownloadCommand, PrintsTheSnapshotFolderAndFailsClearly) {
   // printf '{"model_type": "llama"}\n' | git hash-object --stdin
   repo.files["config.json"] = {"{\"model_type\": \"llama\"}\n",
                                "9eddb62b076f586b2186445e7872e5a05f0dfe06", false};
-  repo.files["notes.md"] = {"x", "c1b0730e0133447badcfd47fd144e254807b06e1", false};  // printf x | git hash-object --stdin
+  // printf x | git hash-object --stdin
+  repo.files["notes.md"] = {"x", "c1b0730e0133447badcfd47fd144e254807b06e1", false};
   hub.add_repo("org/tiny", repo);
   fs::path dir = testing::temp_dir("hub_download_cli");
   std::string env = "env -u HF_TOKEN -u HF_HUB_OFFLINE HOME=" + dir.string() +

@@ -122,14 +122,21 @@ TEST(SafetensorsMalformed, ByteLengthMustMatchDtypeTimesShape) {
 
 TEST(SafetensorsMalformed, ShapeOverflowIsCaught) {
   // 2^62 * 8 elements would wrap a 64-bit count around.
-  EXPECT_THAT(parse_error(make_file(one("w", R"({"dtype":"F32","shape":[4611686018427387904,8],"data_offsets":[0,0]})"), 0)),
-              HasSubstr("too many"));
+  EXPECT_THAT(
+      parse_error(make_file(
+          one("w", R"({"dtype":"F32","shape":[4611686018427387904,8],"data_offsets":[0,0]})"), 0)),
+      HasSubstr("too many"));
   // 2^61 F64 elements fit in a count but not in bytes.
-  EXPECT_THAT(parse_error(make_file(one("w", R"({"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,0]})"), 0)),
-              HasSubstr("too many bytes"));
+  EXPECT_THAT(
+      parse_error(make_file(
+          one("w", R"({"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,0]})"), 0)),
+      HasSubstr("too many bytes"));
   // Beyond uint64: nlohmann reads it as a float.
-  EXPECT_THAT(parse_error(make_file(one("w", R"({"dtype":"F32","shape":[99999999999999999999999],"data_offsets":[0,0]})"), 0)),
-              HasSubstr("must be an integer"));
+  EXPECT_THAT(
+      parse_error(make_file(
+          one("w", R"({"dtype":"F32","shape":[99999999999999999999999],"data_offsets":[0,0]})"),
+          0)),
+      HasSubstr("must be an integer"));
 }
 
 TEST(SafetensorsMalformed, OffsetsOutOfBounds) {
@@ -140,7 +147,8 @@ TEST(SafetensorsMalformed, OffsetsOutOfBounds) {
 }
 
 TEST(SafetensorsMalformed, OverlappingTensors) {
-  std::string h = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})";
+  std::string h =
+      R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})";
   EXPECT_THAT(parse_error(make_file(h, 12)),
               AllOf(HasSubstr("tensor 'b'"), HasSubstr("overlap tensor 'a'")));
   // The same range twice is an overlap too.
@@ -150,7 +158,8 @@ TEST(SafetensorsMalformed, OverlappingTensors) {
 
 TEST(SafetensorsMalformed, DataRegionMustBeCoveredExactly) {
   // A gap between tensors.
-  std::string h = R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})";
+  std::string h =
+      R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})";
   EXPECT_THAT(parse_error(make_file(h, 12)),
               AllOf(HasSubstr("tensor 'b'"), HasSubstr("bytes [4, 8)"), HasSubstr("unused")));
   // Unused bytes before the first tensor.
@@ -164,7 +173,8 @@ TEST(SafetensorsMalformed, DataRegionMustBeCoveredExactly) {
 }
 
 TEST(SafetensorsMalformed, DuplicateTensorNames) {
-  std::string h = R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})";
+  std::string h =
+      R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})";
   EXPECT_THAT(parse_error(make_file(h, 8)),
               AllOf(HasSubstr("duplicate key 'w'"), HasSubstr("tensor named twice")));
   // A duplicate field inside an entry is caught as well.

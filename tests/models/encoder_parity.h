@@ -35,7 +35,9 @@ struct ReferenceFixture {
 };
 
 // The fixture's inputs, as reference.json lists them.
-inline models::NamedTensors fixture_inputs(const std::string& case_name) { return ReferenceFixture(case_name).inputs(); }
+inline models::NamedTensors fixture_inputs(const std::string& case_name) {
+  return ReferenceFixture(case_name).inputs();
+}
 
 // Every output of reference.json (all positions, padded ones included) within its atol/rtol.
 inline void check_encoder_parity(const std::string& case_name) {
@@ -74,7 +76,8 @@ inline void check_base_model_of_head_checkpoint(const std::string& case_name) {
     if (!std::string(name).starts_with("hidden_states.")) continue;
     Tensor ours = models::find_named(outputs, name);
     ASSERT_TRUE(ours.defined()) << case_name << ": no " << name;
-    EXPECT_TRUE(tensors_close(ours, load_reference(tensors, name), atol, rtol, case_name + " base " + std::string(name)));
+    EXPECT_TRUE(tensors_close(ours, load_reference(tensors, name), atol, rtol,
+                              case_name + " base " + std::string(name)));
     ++checked;
   }
   EXPECT_EQ(checked, ref["num_hidden_states"].get<int64_t>()) << case_name;

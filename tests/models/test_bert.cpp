@@ -155,9 +155,11 @@ TEST(BertModelTest, ConfigErrorsNameTheField) {
     }
     return "";
   };
-  EXPECT_NE(message(R"({"architectures": ["BertModel"], "hidden_size": "big"})").find("'hidden_size' must be an integer"),
+  EXPECT_NE(message(R"({"architectures": ["BertModel"], "hidden_size": "big"})")
+                .find("'hidden_size' must be an integer"),
             std::string::npos);
-  EXPECT_NE(message(R"({"architectures": ["BertModel"], "layer_norm_eps": "tiny"})").find("'layer_norm_eps' must be a number"),
+  EXPECT_NE(message(R"({"architectures": ["BertModel"], "layer_norm_eps": "tiny"})")
+                .find("'layer_norm_eps' must be a number"),
             std::string::npos);
   EXPECT_NE(message(R"({"architectures": ["BertModel"], "hidden_size": 30, "num_attention_heads": 4})")
                 .find("'hidden_size' (30) must be divisible by num_attention_heads (4)"),

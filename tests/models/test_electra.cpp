@@ -74,7 +74,8 @@ void put_linear(StateDict& sd, std::mt19937& rng, const std::string& key, int64_
 void put_encoder(StateDict& sd, std::mt19937& rng, const std::string& prefix, const Dims& d) {
   for (int64_t i = 0; i < d.layers; ++i) {
     const std::string l = prefix + "encoder.layer." + std::to_string(i) + ".";
-    for (const char* name : {"query", "key", "value"}) put_linear(sd, rng, l + "attention.self." + name, d.hidden, d.hidden);
+    for (const char* name : {"query", "key", "value"})
+      put_linear(sd, rng, l + "attention.self." + name, d.hidden, d.hidden);
     put_linear(sd, rng, l + "attention.output.dense", d.hidden, d.hidden);
     put(sd, rng, l + "attention.output.LayerNorm.weight", {d.hidden});
     put(sd, rng, l + "attention.output.LayerNorm.bias", {d.hidden});
@@ -203,7 +204,8 @@ TEST(ElectraModelTest, EqualsBertModelWhenEmbeddingSizeIsHiddenSize) {
   nlohmann::json bert_config = electra_config("BertModel", d);
   bert_config["model_type"] = "bert";
   bert_config.erase("embedding_size");
-  auto electra_model = models::AutoModel::from_pretrained(write_folder("electra_as_bert", electra_config("ElectraModel", d), ours));
+  auto electra_model = models::AutoModel::from_pretrained(
+      write_folder("electra_as_bert", electra_config("ElectraModel", d), ours));
   auto bert_model = models::AutoModel::from_pretrained(write_folder("bert_as_electra", bert_config, bert_sd));
 
   models::NamedTensors a = electra_model->forward_named(batch_inputs(), true);
@@ -222,7 +224,8 @@ TEST(ElectraModelTest, ProjectedEmbeddingsFeedBertsEncoder) {
   autograd::NoGradGuard no_grad;
   Dims d;
   StateDict sd = electra_base(d, "", 21);
-  auto model = models::AutoModel::from_pretrained(write_folder("electra_projected", electra_config("ElectraModel", d), sd));
+  auto model = models::AutoModel::from_pretrained(
+      write_folder("electra_projected", electra_config("ElectraModel", d), sd));
 
   StateDict bert_sd;
   std::mt19937 rng(22);
@@ -232,7 +235,8 @@ TEST(ElectraModelTest, ProjectedEmbeddingsFeedBertsEncoder) {
     if (key.starts_with("encoder.")) bert_sd[key] = t;
   nlohmann::json bert_config = electra_config("BertModel", d);
   bert_config["model_type"] = "bert";
-  auto bert_model = models::bert::BertModel::from_pretrained(write_folder("electra_projected_bert", bert_config, bert_sd));
+  auto bert_model = models::bert::BertModel::from_pretrained(
+      write_folder("electra_projected_bert", bert_config, bert_sd));
 
   models::NamedTensors in = batch_inputs();
   Tensor embedded = embeddings_by_hand(sd, "", in);                        // [2, 7, 16]
@@ -345,9 +349,10 @@ TEST(ElectraHeadsTest, TokenClassificationAndQuestionAnsweringAreLinearOnEveryTo
                               "token logits"));
   }
   {
-    auto [dir, sd] = head_folder("ElectraForQuestionAnswering", {}, [](StateDict& sd, std::mt19937& rng, const Dims& d) {
-      put_linear(sd, rng, "qa_outputs", d.hidden, 2);
-    });
+    auto [dir, sd] = head_folder("ElectraForQuestionAnswering", {},
+                                 [](StateDict& sd, std::mt19937& rng, const Dims& d) {
+                                   put_linear(sd, rng, "qa_outputs", d.hidden, 2);
+                                 });
     auto [base, out] = base_and_head<electra::ElectraForQuestionAnswering>(dir);
     Tensor both = linear_of(sd, "qa_outputs", base);  // [2, 7, 2]
     EXPECT_TRUE(tensors_close(models::find_named(out, "start_logits"), both.select(2, 0).contiguous(), 1e-5, 1e-5,
@@ -369,7 +374,8 @@ TEST(ElectraLoadingTest, CheckpointsWithAndWithoutThePrefixLoadIntoElectraModel)
   put_linear(prefixed, rng, "discriminator_predictions.dense", d.hidden, d.hidden);
   put_linear(prefixed, rng, "discriminator_predictions.dense_prediction", d.hidden, 1);
   auto a = models::AutoModel::from_pretrained(write_folder("electra_bare", electra_config("ElectraModel", d), bare));
-  auto b = models::AutoModel::from_pretrained(write_folder("electra_prefixed", electra_config("ElectraModel", d), prefixed));
+  auto b = models::AutoModel::from_pretrained(
+      write_folder("electra_prefixed", electra_config("ElectraModel", d), prefixed));
   EXPECT_TRUE(tensors_close(models::find_named(a->forward_named(batch_inputs(), false), "last_hidden_state"),
                             models::find_named(b->forward_named(batch_inputs(), false), "last_hidden_state"), 0, 0,
                             "prefixed vs bare"));
@@ -383,7 +389,8 @@ TEST(ElectraLoadingTest, MissingAndUnexpectedKeysAreNamed) {
   put_linear(sd, rng, "classifier", d.hidden, 2);
   StateDict no_bias = sd;
   no_bias.erase("electra.encoder.layer.1.output.dense.bias");
-  EXPECT_NE(load_error(write_folder("electra_missing_bias", electra_config("ElectraForTokenClassification", d), no_bias))
+  EXPECT_NE(load_error(write_folder("electra_missing_bias",
+                                    electra_config("ElectraForTokenClassification", d), no_bias))
                 .find("electra.encoder.layer.1.output.dense.bias"),
             std::string::npos);
   StateDict no_project = sd;

@@ -75,8 +75,12 @@ struct Reference : DecoderReference {
       const bool sliding = l == 0;  // pattern 2: (l + 1) % 2 != 0
       const double base = (sliding != swap_bases) ? local_base : global_base;
       Rows h = norm(x, pre + "input_layernorm.weight", hidden);
-      Rows q = rope(norm(linear(h, pre + "self_attn.q_proj.weight", heads * head_dim), pre + "self_attn.q_norm.weight", head_dim), base);
-      Rows k = rope(norm(linear(h, pre + "self_attn.k_proj.weight", kv_heads * head_dim), pre + "self_attn.k_norm.weight", head_dim), base);
+      Rows q = rope(norm(linear(h, pre + "self_attn.q_proj.weight", heads * head_dim),
+                         pre + "self_attn.q_norm.weight", head_dim),
+                    base);
+      Rows k = rope(norm(linear(h, pre + "self_attn.k_proj.weight", kv_heads * head_dim),
+                         pre + "self_attn.k_norm.weight", head_dim),
+                    base);
       Rows v = linear(h, pre + "self_attn.v_proj.weight", kv_heads * head_dim);
       Rows o = attention(q, k, v, 1.0 / std::sqrt(query_pre_attn_scalar), sliding ? window : 0);
       Rows a = linear(o, pre + "self_attn.o_proj.weight", hidden);
@@ -88,7 +92,8 @@ struct Reference : DecoderReference {
           const double g = gate[t][i];  // gelu_pytorch_tanh
           gate[t][i] = 0.5 * g * (1 + std::tanh(std::sqrt(2 / M_PI) * (g + 0.044715 * g * g * g))) * up[t][i];
         }
-      add(x, norm(linear(gate, pre + "mlp.down_proj.weight", hidden), pre + "post_feedforward_layernorm.weight", hidden));
+      add(x, norm(linear(gate, pre + "mlp.down_proj.weight", hidden),
+                  pre + "post_feedforward_layernorm.weight", hidden));
     }
     Rows logits = linear(norm(x, "model.norm.weight", hidden), "model.embed_tokens.weight", vocab);  // tied
     std::vector<double> flat;
@@ -203,7 +208,8 @@ TEST(Gemma3ModelTest, AttentionSoftCappingIsNotApplied) {
   autograd::NoGradGuard no_grad;
   auto dir = write_checkpoint("gemma3_attn_cap", tiny_config(), 2);
   auto capped = with_config("gemma3_attn_cap_set", dir, {{"attn_logit_softcapping", 0.05}});
-  auto a = models::AutoModelForCausalLM::from_pretrained(dir), b = models::AutoModelForCausalLM::from_pretrained(capped);
+  auto a = models::AutoModelForCausalLM::from_pretrained(dir),
+       b = models::AutoModelForCausalLM::from_pretrained(capped);
   EXPECT_EQ(logits_of(*a, kIds).to_vector<float>(), logits_of(*b, kIds).to_vector<float>());
   // ... while the final cap is applied: without it the logits change and exceed 3.
   auto uncapped = with_config("gemma3_no_final_cap", dir, {{"final_logit_softcapping", nullptr}});

@@ -74,8 +74,11 @@ TEST(GPTNeoXModelTest, StrictLoadingNamesTheTensor) {
   config["intermediate_size"] = 96;
   io::write_json(dir / "config.json", config);
   std::filesystem::create_symlink(src / "model.safetensors", dir / "model.safetensors");
-  EXPECT_NE(load_error(dir, false).find("gpt_neox.layers.0.mlp.dense_h_to_4h.weight: expected [96, 64], file has [128, 64]"),
-            std::string::npos)
+  EXPECT_NE(
+      load_error(dir, false)
+          .find(
+              "gpt_neox.layers.0.mlp.dense_h_to_4h.weight: expected [96, 64], file has [128, 64]"),
+      std::string::npos)
       << load_error(dir, false);
   // Tied embeddings: HF ignores the file's embed_out.weight (the head reuses embed_in), so do we.
   config["intermediate_size"] = 128;

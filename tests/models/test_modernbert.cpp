@@ -64,7 +64,8 @@ TEST(ModernBertModelTest, TokenClassificationHeadMatchesTransformersLogits) {
   autograd::NoGradGuard no_grad;
   auto model = models::AutoModel::from_pretrained(
       classifier_from_mlm("modernbert_tokcls", "ModernBertForTokenClassification", 5));
-  io::SafetensorsFile ref = io::SafetensorsFile::open(shared_path("fixtures/models/modernbert_mlm/reference.safetensors"));
+  io::SafetensorsFile ref = io::SafetensorsFile::open(
+      shared_path("fixtures/models/modernbert_mlm/reference.safetensors"));
   Tensor logits = models::find_named(
       model->forward_named(transformers::testing::fixture_inputs("modernbert_mlm"), false), "logits");
   Tensor expected = load_reference(ref, "logits").narrow(2, 0, 5).contiguous();  // [2, 12, 5]
@@ -76,7 +77,8 @@ TEST(ModernBertModelTest, SequenceClassificationClsPoolingMatchesTransformersLog
   autograd::NoGradGuard no_grad;
   auto model = models::AutoModel::from_pretrained(
       classifier_from_mlm("modernbert_seqcls", "ModernBertForSequenceClassification", 3));
-  io::SafetensorsFile ref = io::SafetensorsFile::open(shared_path("fixtures/models/modernbert_mlm/reference.safetensors"));
+  io::SafetensorsFile ref = io::SafetensorsFile::open(
+      shared_path("fixtures/models/modernbert_mlm/reference.safetensors"));
   Tensor logits = models::find_named(
       model->forward_named(transformers::testing::fixture_inputs("modernbert_mlm"), false), "logits");
   Tensor expected = load_reference(ref, "logits").select(1, 0).narrow(1, 0, 3).contiguous();  // [2, 3]
@@ -130,7 +132,8 @@ TEST(ModernBertModelTest, ConfigErrorsNameTheField) {
   EXPECT_NE(message(R"({"architectures": ["ModernBertForMaskedLM"], "global_attn_every_n_layers": 0})")
                 .find("'global_attn_every_n_layers' must be positive"),
             std::string::npos);
-  EXPECT_NE(message(R"({"architectures": ["ModernBertForMaskedLM"], "norm_bias": 1})").find("'norm_bias' must be true or false"),
+  EXPECT_NE(message(R"({"architectures": ["ModernBertForMaskedLM"], "norm_bias": 1})")
+                .find("'norm_bias' must be true or false"),
             std::string::npos);
   EXPECT_NE(message(R"({"architectures": ["ModernBertForSequenceClassification"], "classifier_pooling": "max"})")
                 .find("'classifier_pooling' must be 'cls' or 'mean'"),

@@ -148,7 +148,8 @@ TEST(OlmoModelTest, RandomWeightsRoundTripThroughSafetensors) {
   auto dir = transformers::testing::temp_dir("olmo_round_trip");
   io::write_json(dir / "config.json", tiny_config());
   auto random = models::AutoModelForCausalLM::from_pretrained(dir, {.random_weights = true, .seed = 5});
-  EXPECT_EQ(save_parameters(*random, dir / "model.safetensors"), size_t(1 + 2 * 7 + 1));  // embed, 7 linears per layer, lm_head; no norms
+  // embed, 7 linears per layer, lm_head; no norms
+  EXPECT_EQ(save_parameters(*random, dir / "model.safetensors"), size_t(1 + 2 * 7 + 1));
   auto loaded = models::AutoModelForCausalLM::from_pretrained(dir);
   EXPECT_EQ(logits_of(*loaded, kIds).to_vector<float>(), logits_of(*random, kIds).to_vector<float>());
 }

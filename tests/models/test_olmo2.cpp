@@ -52,15 +52,20 @@ struct Reference : DecoderReference {
       const std::string pre = "model.layers." + std::to_string(l) + ".";
       const int64_t q_group = per_head_qk_norm ? head_dim : heads * head_dim;
       const int64_t k_group = per_head_qk_norm ? head_dim : kv_heads * head_dim;
-      Rows q = rope(norm(linear(x, pre + "self_attn.q_proj.weight", heads * head_dim), pre + "self_attn.q_norm.weight", q_group), base);
-      Rows k = rope(norm(linear(x, pre + "self_attn.k_proj.weight", kv_heads * head_dim), pre + "self_attn.k_norm.weight", k_group), base);
+      Rows q = rope(norm(linear(x, pre + "self_attn.q_proj.weight", heads * head_dim),
+                         pre + "self_attn.q_norm.weight", q_group),
+                    base);
+      Rows k = rope(norm(linear(x, pre + "self_attn.k_proj.weight", kv_heads * head_dim),
+                         pre + "self_attn.k_norm.weight", k_group),
+                    base);
       Rows v = linear(x, pre + "self_attn.v_proj.weight", kv_heads * head_dim);
       Rows a = linear(attention(q, k, v, 1.0 / std::sqrt(double(head_dim))), pre + "self_attn.o_proj.weight", hidden);
       add(x, norm(a, pre + "post_attention_layernorm.weight", hidden));
       Rows gate = linear(x, pre + "mlp.gate_proj.weight", inter), up = linear(x, pre + "mlp.up_proj.weight", inter);
       for (size_t t = 0; t < gate.size(); ++t)
         for (size_t i = 0; i < gate[t].size(); ++i) gate[t][i] = gate[t][i] / (1 + std::exp(-gate[t][i])) * up[t][i];
-      add(x, norm(linear(gate, pre + "mlp.down_proj.weight", hidden), pre + "post_feedforward_layernorm.weight", hidden));
+      add(x, norm(linear(gate, pre + "mlp.down_proj.weight", hidden),
+                  pre + "post_feedforward_layernorm.weight", hidden));
     }
     Rows logits = linear(norm(x, "model.norm.weight", hidden), "lm_head.weight", vocab);  // not tied
     std::vector<double> flat;
@@ -139,7 +144,8 @@ TEST(Olmo2ModelTest, RandomWeightsRoundTripThroughSafetensors) {
   auto dir = transformers::testing::temp_dir("olmo2_round_trip");
   io::write_json(dir / "config.json", tiny_config());
   auto random = models::AutoModelForCausalLM::from_pretrained(dir, {.random_weights = true, .seed = 5});
-  EXPECT_EQ(save_parameters(*random, dir / "model.safetensors"), size_t(1 + 2 * 11 + 1 + 1));  // embed, 4 + 2 + 3 + 2 per layer, norm, lm_head
+  // embed, 4 + 2 + 3 + 2 per layer, norm, lm_head
+  EXPECT_EQ(save_parameters(*random, dir / "model.safetensors"), size_t(1 + 2 * 11 + 1 + 1));
   auto loaded = models::AutoModelForCausalLM::from_pretrained(dir);
   EXPECT_EQ(logits_of(*loaded, kIds).to_vector<float>(), logits_of(*random, kIds).to_vector<float>());
 }

@@ -144,8 +144,10 @@ TEST(Phi3ModelTest, FusedProjectionsAreBoundWithTheirFullShapes) {
   config["num_key_value_heads"] = 4;
   io::write_json(dir / "config.json", config);
   std::filesystem::create_symlink(src / "model.safetensors", dir / "model.safetensors");
-  EXPECT_NE(load_error(dir, false).find("model.layers.0.self_attn.qkv_proj.weight: expected [192, 64], file has [128, 64]"),
-            std::string::npos)
+  EXPECT_NE(
+      load_error(dir, false)
+          .find("model.layers.0.self_attn.qkv_proj.weight: expected [192, 64], file has [128, 64]"),
+      std::string::npos)
       << load_error(dir, false);
 }
 

@@ -78,7 +78,8 @@ TEST(Qwen2ModelTest, SlidingWindowChangesOnlyLaterPositions) {
                           ids);
   EXPECT_TRUE(tensors_close(last.narrow(1, 0, 4), base.narrow(1, 0, 4), 1e-6, 1e-6, "inside the window"));
   for (int64_t t = 4; t < 10; ++t)
-    EXPECT_FALSE(tensors_close(last.narrow(1, t, 1), base.narrow(1, t, 1), 1e-3, 1e-3, "position " + std::to_string(t)));
+    EXPECT_FALSE(tensors_close(last.narrow(1, t, 1), base.narrow(1, t, 1), 1e-3, 1e-3,
+                               "position " + std::to_string(t)));
 }
 
 TEST(Qwen2ModelTest, ConfigErrorsNameTheField) {

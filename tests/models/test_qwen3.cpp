@@ -44,7 +44,8 @@ TEST(Qwen3ModelTest, ConfigErrorsNameTheField) {
   EXPECT_NE(message(R"({"architectures": ["Qwen3ForCausalLM"], "attention_bias": 1})")
                 .find("'attention_bias' must be true or false, got an integer"),
             std::string::npos);
-  EXPECT_NE(message(R"({"architectures": ["Qwen3ForCausalLM"], "head_dim": 15})").find("'head_dim' must be positive and even"),
+  EXPECT_NE(message(R"({"architectures": ["Qwen3ForCausalLM"], "head_dim": 15})")
+                .find("'head_dim' must be positive and even"),
             std::string::npos);
   EXPECT_NE(message(R"({"architectures": ["Qwen3ForCausalLM"], "hidden_act": "swoosh"})").find("'hidden_act'"),
             std::string::npos);

@@ -51,7 +51,9 @@ TEST(RobertaModelTest, XlmRobertaCheckpointsRunAsRoberta) {
   autograd::NoGradGuard no_grad;
   auto model = models::AutoModel::from_pretrained(dir);
   io::SafetensorsFile ref = io::SafetensorsFile::open(src / "reference.safetensors");
-  Tensor logits = models::find_named(model->forward_named(transformers::testing::fixture_inputs("roberta_seqcls"), false), "logits");
+  Tensor logits = models::find_named(
+      model->forward_named(transformers::testing::fixture_inputs("roberta_seqcls"), false),
+      "logits");
   EXPECT_TRUE(transformers::testing::tensors_close(logits, transformers::testing::load_reference(ref, "logits"), 1e-4,
                                                    1e-4, "xlm-roberta logits"));
 }
@@ -82,14 +84,19 @@ TEST(RobertaModelTest, ConfigErrorsNameTheField) {
     }
     return "";
   };
-  EXPECT_NE(message(R"({"architectures": ["RobertaForMaskedLM"], "vocab_size": [1]})").find("'vocab_size' must be an integer"),
+  EXPECT_NE(message(R"({"architectures": ["RobertaForMaskedLM"], "vocab_size": [1]})")
+                .find("'vocab_size' must be an integer"),
             std::string::npos);
-  EXPECT_NE(message(R"({"architectures": ["RobertaForMaskedLM"], "max_position_embeddings": 2})").find("'pad_token_id'"),
+  EXPECT_NE(message(R"({"architectures": ["RobertaForMaskedLM"], "max_position_embeddings": 2})")
+                .find("'pad_token_id'"),
             std::string::npos);
-  EXPECT_NE(message(R"({"architectures": ["RobertaForSequenceClassification"], "id2label": [1, 2]})").find("'id2label'"),
-            std::string::npos);
-  EXPECT_EQ(message(R"({"architectures": ["RobertaForSequenceClassification"], "num_hidden_layers": 1, "vocab_size": 100,
-                        "hidden_size": 32, "intermediate_size": 64, "num_attention_heads": 4, "num_labels": 5})"),
+  EXPECT_NE(
+      message(R"({"architectures": ["RobertaForSequenceClassification"], "id2label": [1, 2]})")
+          .find("'id2label'"),
+      std::string::npos);
+  EXPECT_EQ(message(R"({"architectures": ["RobertaForSequenceClassification"], "num_hidden_layers": 1,
+                        "vocab_size": 100, "hidden_size": 32, "intermediate_size": 64,
+                        "num_attention_heads": 4, "num_labels": 5})"),
             "");
 }
 

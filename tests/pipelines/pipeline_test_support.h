@@ -78,7 +78,8 @@ inline std::string words(const std::vector<int64_t>& ids) {
 
 // A tensor of a model fixture's reference.safetensors, flattened.
 inline std::vector<double> reference(const std::string& case_name, const std::string& name) {
-  io::SafetensorsFile f = io::SafetensorsFile::open(shared_path("fixtures/models/" + case_name + "/reference.safetensors"));
+  io::SafetensorsFile f = io::SafetensorsFile::open(
+      shared_path("fixtures/models/" + case_name + "/reference.safetensors"));
   const io::TensorView* v = f.find(name);
   return transformers::Tensor::from_blob(v->data, v->shape, v->dtype, f.keep_alive()).to_vector<double>();
 }

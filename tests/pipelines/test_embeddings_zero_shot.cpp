@@ -146,8 +146,14 @@ TEST(SentenceTransformerTest, FolderPoolsTransformersHiddenStates) {
   TFM_SKIP_WITHOUT_SHARED();
   std::filesystem::path dir = fixture_with_tokenizer("bert_base", test_tokenizer(), "pipelines_sentence_transformer");
   write(dir / "modules.json",
-        nlohmann::json::array({{{"idx", 0}, {"name", "0"}, {"path", ""}, {"type", "sentence_transformers.models.Transformer"}},
-                               {{"idx", 1}, {"name", "1"}, {"path", "1_Pooling"}, {"type", "sentence_transformers.models.Pooling"}}}));
+        nlohmann::json::array({{{"idx", 0},
+                                {"name", "0"},
+                                {"path", ""},
+                                {"type", "sentence_transformers.models.Transformer"}},
+                               {{"idx", 1},
+                                {"name", "1"},
+                                {"path", "1_Pooling"},
+                                {"type", "sentence_transformers.models.Pooling"}}}));
   write(dir / "1_Pooling" / "config.json", {{"word_embedding_dimension", 64}, {"pooling_mode_mean_tokens", true},
                                             {"pooling_mode_cls_token", false}, {"pooling_mode_max_tokens", false}});
   write(dir / "sentence_bert_config.json", {{"max_seq_length", 16}, {"do_lower_case", false}});
@@ -174,7 +180,10 @@ TEST(SentenceTransformerTest, FolderPoolsTransformersHiddenStates) {
   EXPECT_EQ(st->encode({long_text}).size(), 1u);
   // Through the factory, with a Normalize module: unit vectors.
   auto modules = nlohmann::json::parse(read_file(dir / "modules.json"));
-  modules.push_back({{"idx", 2}, {"name", "2"}, {"path", "2_Normalize"}, {"type", "sentence_transformers.models.Normalize"}});
+  modules.push_back({{"idx", 2},
+                     {"name", "2"},
+                     {"path", "2_Normalize"},
+                     {"type", "sentence_transformers.models.Normalize"}});
   write(dir / "modules.json", modules);
   auto p = pipeline("", dir);
   EXPECT_EQ(p->task(), "sentence-embeddings");
@@ -182,7 +191,10 @@ TEST(SentenceTransformerTest, FolderPoolsTransformersHiddenStates) {
   ASSERT_EQ(j.size(), 64u);
   for (size_t d = 0; d < 64; ++d) EXPECT_NEAR(j[d].get<double>(), expected_unit[d], 1e-5);
   // Modules we cannot run are named.
-  modules.push_back({{"idx", 3}, {"name", "3"}, {"path", "3_LayerNorm"}, {"type", "sentence_transformers.models.LayerNorm"}});
+  modules.push_back({{"idx", 3},
+                     {"name", "3"},
+                     {"path", "3_LayerNorm"},
+                     {"type", "sentence_transformers.models.LayerNorm"}});
   write(dir / "modules.json", modules);
   try {
     SentenceTransformer::from_pretrained(dir);
@@ -199,10 +211,22 @@ TEST(SentenceTransformerTest, DenseModuleProjectsThePooledEmbedding) {
   // tanh(W m + b) with the weights written below, then L2 normalisation.
   std::filesystem::path dir = fixture_with_tokenizer("bert_base", test_tokenizer(), "pipelines_sentence_dense");
   write(dir / "modules.json",
-        nlohmann::json::array({{{"idx", 0}, {"name", "0"}, {"path", ""}, {"type", "sentence_transformers.models.Transformer"}},
-                               {{"idx", 1}, {"name", "1"}, {"path", "1_Pooling"}, {"type", "sentence_transformers.models.Pooling"}},
-                               {{"idx", 2}, {"name", "2"}, {"path", "2_Dense"}, {"type", "sentence_transformers.models.Dense"}},
-                               {{"idx", 3}, {"name", "3"}, {"path", "3_Normalize"}, {"type", "sentence_transformers.models.Normalize"}}}));
+        nlohmann::json::array({{{"idx", 0},
+                                {"name", "0"},
+                                {"path", ""},
+                                {"type", "sentence_transformers.models.Transformer"}},
+                               {{"idx", 1},
+                                {"name", "1"},
+                                {"path", "1_Pooling"},
+                                {"type", "sentence_transformers.models.Pooling"}},
+                               {{"idx", 2},
+                                {"name", "2"},
+                                {"path", "2_Dense"},
+                                {"type", "sentence_transformers.models.Dense"}},
+                               {{"idx", 3},
+                                {"name", "3"},
+                                {"path", "3_Normalize"},
+                                {"type", "sentence_transformers.models.Normalize"}}}));
   write(dir / "1_Pooling" / "config.json", {{"word_embedding_dimension", 64}, {"pooling_mode_mean_tokens", true}});
   write(dir / "2_Dense" / "config.json", {{"in_features", 64}, {"out_features", 3}, {"bias", true},
                                           {"activation_function", "torch.nn.modules.activation.Tanh"}});
@@ -210,7 +234,8 @@ TEST(SentenceTransformerTest, DenseModuleProjectsThePooledEmbedding) {
   for (size_t o = 0; o < 3; ++o)
     for (size_t i = 0; i < 64; ++i) w[o * 64 + i] = float((o + 1) * ((i % 5) + 1)) / 40.0f * (i % 2 ? -1.0f : 1.0f);
   io::save_safetensors(dir / "2_Dense" / "model.safetensors",
-                       {{"linear.weight", DType::Float32, {3, 64}, w.data()}, {"linear.bias", DType::Float32, {3}, b.data()}});
+                       {{"linear.weight", DType::Float32, {3, 64}, w.data()},
+                        {"linear.bias", DType::Float32, {3}, b.data()}});
   std::vector<double> ref = reference("bert_base", "last_hidden_state");
   std::vector<double> mean(64, 0.0);
   for (size_t t = 0; t < 8; ++t)
@@ -230,7 +255,8 @@ TEST(SentenceTransformerTest, DenseModuleProjectsThePooledEmbedding) {
 
   // A weight of the wrong shape is named with both shapes.
   io::save_safetensors(dir / "2_Dense" / "model.safetensors",
-                       {{"linear.weight", DType::Float32, {64, 3}, w.data()}, {"linear.bias", DType::Float32, {3}, b.data()}});
+                       {{"linear.weight", DType::Float32, {64, 3}, w.data()},
+                        {"linear.bias", DType::Float32, {3}, b.data()}});
   try {
     SentenceTransformer::from_pretrained(dir);
     FAIL() << "expected the mis-shaped Dense weight to be refused";

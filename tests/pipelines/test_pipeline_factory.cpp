@@ -65,7 +65,8 @@ TEST(PipelineFactory, JsonShapesPerTask) {
   json answers = json::parse((*qa)(R"({"question": "w117 w94", "context": "w238 w60 w131"})", R"({"top_k": 2})"));
   EXPECT_EQ(answers.size(), 2u);
 
-  auto cls = pipeline("sentiment-analysis", fixture_with_tokenizer("bert_seqcls", test_tokenizer(), "pipelines_factory_cls"));
+  auto cls = pipeline("sentiment-analysis", fixture_with_tokenizer("bert_seqcls", test_tokenizer(),
+                                                                   "pipelines_factory_cls"));
   // HF: one text -> [{label, score}]; top_k=None -> every label.
   json best = json::parse((*cls)(R"("w9 w10")"));
   ASSERT_EQ(best.size(), 1u);

@@ -294,7 +294,8 @@ TEST(TokenClassificationPipelineTest, StrideWindowsCoverLongTexts) {
 TEST(TokenStringsTest, RealTokenizerDecoders) {
   TFM_SKIP_WITHOUT_SHARED();
   // bert-base-uncased: WordPiece with "##" and the WordPiece decoder (clean-up on).
-  tok::PreTrainedTokenizer bert = tok::AutoTokenizer::from_pretrained(shared_path("fixtures/tokenizers/bert_base_uncased"));
+  tok::PreTrainedTokenizer bert =
+      tok::AutoTokenizer::from_pretrained(shared_path("fixtures/tokenizers/bert_base_uncased"));
   TokenStrings s(bert);
   ASSERT_TRUE(s.continuing_subword_prefix().has_value());
   EXPECT_EQ(*s.continuing_subword_prefix(), "##");

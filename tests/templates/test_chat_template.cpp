@@ -41,7 +41,8 @@ TEST(ChatTemplate, ContinueFinalMessageCutsAfterItsText) {
   Value spaced = parse_json(R"([{"role": "assistant", "content": "  Sure  "}])");
   EXPECT_EQ(trimming.apply(spaced, {.continue_final_message = true}).rendered, "[Sure");
   // the text of the last typed part is what continues
-  Value parts = parse_json(R"([{"role": "assistant", "content": [{"type": "text", "text": "A"}, {"type": "text", "text": "B"}]}])");
+  Value parts = parse_json(
+      R"([{"role": "assistant", "content": [{"type": "text", "text": "A"}, {"type": "text", "text": "B"}]}])");
   ChatTemplate by_parts("{% for m in messages %}{% for p in m.content %}({{ p.text }}){% endfor %}{% endfor %}");
   EXPECT_EQ(by_parts.apply(parts, {.continue_final_message = true}).rendered, "(A)(B");
 }
@@ -100,7 +101,8 @@ TEST(ChatTemplate, SpecialTokensAcceptStringsAndAddedTokens) {
 TEST(ChatTemplate, BareConfigRendersTheTokenizerClassDefaults) {
   fs::path dir = transformers::testing::temp_dir("chat_template_bare_llama");
   const std::string tmpl =
-      R"("chat_template": "{{ bos_token }}[INST] {{ messages[0]['content'] }} [/INST]{{ eos_token }}|{{ unk_token }}|{{ pad_token is defined }}")";
+      R"("chat_template": "{{ bos_token }}[INST] {{ messages[0]['content'] }} [/INST]{{ eos_token }})"
+      R"(|{{ unk_token }}|{{ pad_token is defined }}")";
   const Value msgs = parse_json(R"([{"role": "user", "content": "Hi"}])");
   auto render = [&] { return ChatTemplateSet(load_chat_template_config(dir)).select(false).apply(msgs).rendered; };
 
@@ -123,7 +125,8 @@ TEST(ChatTemplate, LegacyFolderRendersTheSlowClassDefaults) {
   fs::path dir = transformers::testing::temp_dir("chat_template_legacy_bert");
   write(dir / "vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhi\n");
   write(dir / "tokenizer_config.json",
-        R"({"chat_template": "{{ cls_token }}{{ messages[0]['content'] }}{{ sep_token }}{{ mask_token }}{{ bos_token is defined }}"})");
+        R"({"chat_template": "{{ cls_token }}{{ messages[0]['content'] }}{{ sep_token }})"
+        R"({{ mask_token }}{{ bos_token is defined }}"})");
   ChatTemplateSet set(load_chat_template_config(dir));
   EXPECT_EQ(set.select(false).apply(parse_json(R"([{"role": "user", "content": "hi"}])")).rendered,
             "[CLS]hi[SEP][MASK]False");
@@ -133,7 +136,8 @@ TEST(ChatTemplate, SpecialTokensResolveAsTheTokenizerDoes) {
   // special_tokens_map.json counts only for a tokenizer_config.json without added_tokens_decoder,
   // and then overrides it (transformers' _from_pretrained); the template sees the result.
   fs::path dir = transformers::testing::temp_dir("chat_template_special_map");
-  write(dir / "special_tokens_map.json", R"({"bos_token": "M", "eos_token": "N", "additional_special_tokens": ["y", "x"]})");
+  write(dir / "special_tokens_map.json",
+        R"({"bos_token": "M", "eos_token": "N", "additional_special_tokens": ["y", "x"]})");
   write(dir / "tokenizer_config.json",
         R"({"chat_template": "{{ bos_token }}{{ eos_token }}{{ additional_special_tokens|join(',') }}",
             "bos_token": "B", "additional_special_tokens": ["x"]})");
@@ -187,8 +191,11 @@ TEST(ChatTemplate, RequestLinesRenderOrReportErrors) {
   ChatTemplate chat(
       "{% for m in messages %}{% if m.role == 'bad' %}{{ raise_exception('Bad role: ' ~ m.role) }}{% endif %}"
       "{{ m.content }}{% endfor %}{% if add_generation_prompt %}>{% endif %}{{ extra_var }}");
-  EXPECT_EQ(render_request_json(chat, R"({"messages": [{"role": "user", "content": "é\n\"q\""}], "add_generation_prompt": true})"),
-            R"({"rendered": "é\n\"q\">"})");
+  EXPECT_EQ(
+      render_request_json(
+          chat,
+          R"({"messages": [{"role": "user", "content": "é\n\"q\""}], "add_generation_prompt": true})"),
+      R"({"rendered": "é\n\"q\">"})");
   EXPECT_EQ(render_request_json(chat, R"({"messages": [], "extra": {"extra_var": 5}})"), R"({"rendered": "5"})");
   EXPECT_EQ(render_request_json(chat, R"({"messages": [{"role": "bad", "content": ""}]})"),
             R"({"error": "Bad role: bad"})");
@@ -203,9 +210,12 @@ TEST(ChatTemplate, AssistantTokensMask) {
   EXPECT_EQ(assistant_tokens_mask({{3, 5}, {8, 10}}, offsets), (std::vector<int>{0, 1, 0, 1, 0}));
   EXPECT_EQ(assistant_tokens_mask({}, offsets), (std::vector<int>{0, 0, 0, 0, 0}));
 
-  ChatTemplate chat("{% for m in messages %}<{{ m.role[0] }}>{% if m.role == 'assistant' %}"
-                    "{% generation %}{{ m.content }}{% endgeneration %}{% else %}{{ m.content }}{% endif %}{% endfor %}");
-  ChatTemplateResult r = chat.apply(parse_json(R"([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo!"}])"));
+  ChatTemplate chat(
+      "{% for m in messages %}<{{ m.role[0] }}>{% if m.role == 'assistant' %}"
+      "{% generation %}{{ m.content }}{% endgeneration %}{% else %}{{ m.content }}{% endif %}"
+      "{% endfor %}");
+  ChatTemplateResult r = chat.apply(parse_json(
+      R"([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo!"}])"));
   EXPECT_EQ(r.rendered, "<u>hi<a>yo!");
   EXPECT_EQ(assistant_tokens_mask(r.generation_spans, offsets), (std::vector<int>{0, 0, 0, 1, 1}));
 }

@@ -82,11 +82,14 @@ TEST(TemplateFilter, Format) {
 }
 
 TEST(TemplateFilter, Groupby) {
-  EXPECT_EQ(render("{% for g in users | groupby('city') %}{{ g.grouper }}:{{ g.list | map(attribute='name') | join(',') }};"
+  EXPECT_EQ(render("{% for g in users | groupby('city') %}{{ g.grouper }}:"
+                   "{{ g.list | map(attribute='name') | join(',') }};"
                    "{% endfor %}",
                    kUsers),
             "Berlin:Alice;Paris:bob,carl;");
-  EXPECT_EQ(render("{% for city, items in users | groupby('city') %}{{ city }}={{ items | length }} {% endfor %}", kUsers),
+  EXPECT_EQ(render("{% for city, items in users | groupby('city') %}"
+                   "{{ city }}={{ items | length }} {% endfor %}",
+                   kUsers),
             "Berlin=1 Paris=2 ");
 }
 
@@ -223,7 +226,8 @@ TEST(TemplateFilter, Truncate) {
 TEST(TemplateFilter, Unique) {
   EXPECT_EQ(render("{{ ['a', 'B', 'b', 'a'] | unique | list }}"), "['a', 'B']");
   EXPECT_EQ(render("{{ ['a', 'B', 'b'] | unique(case_sensitive=true) | list }}"), "['a', 'B', 'b']");
-  EXPECT_EQ(render("{{ users | unique(attribute='city') | map(attribute='name') | list }}", kUsers), "['bob', 'Alice']");
+  EXPECT_EQ(render("{{ users | unique(attribute='city') | map(attribute='name') | list }}", kUsers),
+            "['bob', 'Alice']");
 }
 
 TEST(TemplateFilter, Urlencode) {

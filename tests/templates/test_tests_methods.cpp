@@ -12,9 +12,12 @@ using testing::render_error;
 
 TEST(TemplateTest, DefinedUndefinedNone) {
   const char* ctx = R"({"n": null, "d": {"k": 1}})";
-  EXPECT_EQ(render("{{ n is defined }} {{ x is defined }} {{ x is undefined }} {{ d.k is defined }} {{ d.z is defined }}", ctx),
+  EXPECT_EQ(render("{{ n is defined }} {{ x is defined }} {{ x is undefined }} "
+                   "{{ d.k is defined }} {{ d.z is defined }}",
+                   ctx),
             "True False True True False");
-  EXPECT_EQ(render("{{ n is none }} {{ x is none }} {{ 0 is none }} {{ n is not none }}", ctx), "True False False False");
+  EXPECT_EQ(render("{{ n is none }} {{ x is none }} {{ 0 is none }} {{ n is not none }}", ctx),
+            "True False False False");
 }
 
 TEST(TemplateTest, Types) {
@@ -24,7 +27,8 @@ TEST(TemplateTest, Types) {
             "True False False True False");
   EXPECT_EQ(render("{{ {} is mapping }} {{ [] is mapping }} {{ true is boolean }} {{ 1 is boolean }}"),
             "True False True False");
-  EXPECT_EQ(render("{{ [] is iterable }} {{ 'a' is iterable }} {{ {} is iterable }} {{ 1 is iterable }} {{ x is iterable }}"),
+  EXPECT_EQ(render("{{ [] is iterable }} {{ 'a' is iterable }} {{ {} is iterable }} "
+                   "{{ 1 is iterable }} {{ x is iterable }}"),
             "True True True False True");
   EXPECT_EQ(render("{{ [] is sequence }} {{ 'a' is sequence }} {{ {} is sequence }} {{ 1 is sequence }}"),
             "True True True False");
@@ -80,7 +84,8 @@ TEST(TemplateMethod, SplitRsplit) {
 TEST(TemplateMethod, StartsEndsWith) {
   EXPECT_EQ(render("{{ 'hello'.startswith('he') }} {{ 'hello'.endswith('lo') }} {{ 'hello'.startswith('lo') }}"),
             "True True False");
-  EXPECT_EQ(render("{{ 'hello'.startswith(('x', 'h')) }} {{ 'hello'.startswith('l', 2) }} {{ 'hello'.endswith('ell', 0, 4) }}"),
+  EXPECT_EQ(render("{{ 'hello'.startswith(('x', 'h')) }} {{ 'hello'.startswith('l', 2) }} "
+                   "{{ 'hello'.endswith('ell', 0, 4) }}"),
             "True True True");
 }
 
@@ -92,7 +97,8 @@ TEST(TemplateMethod, CaseMethods) {
 TEST(TemplateMethod, ReplaceFindCount) {
   EXPECT_EQ(render("{{ 'aXbXc'.replace('X', '-') }} {{ 'aXbXc'.replace('X', '-', 1) }} {{ 'ab'.replace('', '.') }}"),
             "a-b-c a-bXc .a.b.");
-  EXPECT_EQ(render("{{ 'héllo'.find('l') }} {{ 'hello'.find('z') }} {{ 'hello'.rfind('l') }} {{ 'hello'.find('l', 3) }}"),
+  EXPECT_EQ(render("{{ 'héllo'.find('l') }} {{ 'hello'.find('z') }} {{ 'hello'.rfind('l') }} "
+                   "{{ 'hello'.find('l', 3) }}"),
             "2 -1 3 3");
   EXPECT_EQ(render("{{ 'banana'.count('a') }} {{ 'aaaa'.count('aa') }}"), "3 2");
 }
@@ -100,7 +106,8 @@ TEST(TemplateMethod, ReplaceFindCount) {
 TEST(TemplateMethod, JoinFormatSplitlines) {
   EXPECT_EQ(render("{{ ', '.join(['a', 'b']) }} {{ '-'.join('xyz') }}"), "a, b x-y-z");
   EXPECT_EQ(render_error("{{ ','.join([1, 2]) }}").kind(), ErrorKind::Type);
-  EXPECT_EQ(render("{{ '{} + {} = {sum}'.format(1, 2, sum=3) }} {{ '{1}{0}'.format('a', 'b') }} {{ '{{x}}'.format() }}"),
+  EXPECT_EQ(render("{{ '{} + {} = {sum}'.format(1, 2, sum=3) }} {{ '{1}{0}'.format('a', 'b') }} "
+                   "{{ '{{x}}'.format() }}"),
             "1 + 2 = 3 ba {x}");
   EXPECT_EQ(render("{{ '{:>5}|{:<3}|{:^5}|{:.2f}|{:03d}'.format('a', 'b', 'c', 3.14159, 7) }}"),
             "    a|b  |  c  |3.14|007");
@@ -117,7 +124,8 @@ TEST(TemplateMethod, DictMethods) {
 TEST(TemplateMethod, ListMethodsMutateAsInPython) {
   EXPECT_EQ(render("{% set l = [1] %}{% set _ = l.append(2) %}{{ l }}"), "[1, 2]");
   // the list is shared: appending through one name is seen through another
-  EXPECT_EQ(render("{% set a = [] %}{% set b = a %}{% for i in range(3) %}{% set _ = b.append(i) %}{% endfor %}{{ a }}"),
+  EXPECT_EQ(render("{% set a = [] %}{% set b = a %}"
+                   "{% for i in range(3) %}{% set _ = b.append(i) %}{% endfor %}{{ a }}"),
             "[0, 1, 2]");
   EXPECT_EQ(render("{% set l = [1, 2, 3] %}{{ l.pop() }}{{ l.pop(0) }}{{ l }}"), "31[2]");
   EXPECT_EQ(render("{{ [1, 2, 1].index(2) }} {{ [1, 2, 1].count(1) }}"), "1 2");

@@ -16,7 +16,8 @@
 namespace transformers::tok::testing {
 
 // Runs every case of one folder through `tok`; returns failures as readable lines.
-inline std::vector<std::string> run_cases(const PreTrainedTokenizer& tok, const std::filesystem::path& cases, size_t& total) {
+inline std::vector<std::string> run_cases(const PreTrainedTokenizer& tok,
+                                          const std::filesystem::path& cases, size_t& total) {
   std::ifstream in(cases);
   std::string line;
   std::vector<std::string> failures;
@@ -48,9 +49,13 @@ inline std::vector<std::string> run_cases(const PreTrainedTokenizer& tok, const 
         ss << "\n    got ids: " << nlohmann::json(enc.ids).dump() << "\n    want:    " << c["ids"].dump();
         ss << "\n    got tokens: " << nlohmann::json(enc.tokens).dump() << "\n    want:       " << c["tokens"].dump();
       } else if (what.find("offsets") != std::string::npos) {
-        ss << "\n    got offsets: " << nlohmann::json(enc.offsets).dump() << "\n    want:        " << c["offsets"].dump();
+        ss << "\n    got offsets: " << nlohmann::json(enc.offsets).dump()
+           << "\n    want:        " << c["offsets"].dump();
       } else if (what.find("decoded") != std::string::npos) {
-        ss << "\n    got: " << nlohmann::json(tok.decode(ids, what.find("skip") != std::string::npos && what.find(" decoded ") == std::string::npos)).dump()
+        ss << "\n    got: "
+           << nlohmann::json(tok.decode(ids, what.find("skip") != std::string::npos &&
+                                                 what.find(" decoded ") == std::string::npos))
+                  .dump()
            << "\n    want: " << c["decoded"].dump() << " / " << c["decoded_skip_special"].dump();
       }
       failures.push_back(ss.str());

@@ -30,9 +30,11 @@ std::vector<std::string> toks(const Encoding& e) { return e.tokens; }
 // ---- normalizers ----
 
 TEST(Normalizers, LowercaseAndStripKeepOffsetsOnOriginal) {
-  auto t = word_level(R"({"<unk>":0,"hello":1})",
-                      R"({"type":"Sequence","normalizers":[{"type":"Strip","strip_left":true,"strip_right":true},{"type":"Lowercase"}]})",
-                      "null");
+  auto t = word_level(
+      R"({"<unk>":0,"hello":1})",
+      R"({"type":"Sequence","normalizers":[{"type":"Strip","strip_left":true,"strip_right":true},)"
+      R"({"type":"Lowercase"}]})",
+      "null");
   auto e = t.encode("  HeLLo ");
   EXPECT_EQ(e.ids, (std::vector<int32_t>{1}));
   EXPECT_EQ(e.offsets, (Offsets{{2, 7}}));  // "HeLLo" inside the padded input
@@ -61,13 +63,15 @@ TEST(Normalizers, NfkcFoldsCompatibilityCharacters) {
 }
 
 TEST(Normalizers, ReplaceStringAndRegex) {
-  auto t = word_level(R"({"<unk>":0,"a_b":1})",
-                      R"({"type":"Sequence","normalizers":[{"type":"Replace","pattern":{"Regex":"\\s+"},"content":"_"}]})",
-                      "null");
+  auto t = word_level(
+      R"({"<unk>":0,"a_b":1})",
+      R"({"type":"Sequence","normalizers":[{"type":"Replace","pattern":{"Regex":"\\s+"},"content":"_"}]})",
+      "null");
   auto e = t.encode("a   b");
   EXPECT_EQ(e.ids, (std::vector<int32_t>{1}));
   EXPECT_EQ(e.offsets, (Offsets{{0, 5}}));
-  auto u = word_level(R"({"<unk>":0,"xyx":1})", R"({"type":"Replace","pattern":{"String":"ab"},"content":"y"})", "null");
+  auto u = word_level(R"({"<unk>":0,"xyx":1})",
+                      R"({"type":"Replace","pattern":{"String":"ab"},"content":"y"})", "null");
   EXPECT_EQ(u.encode("xabx").ids, (std::vector<int32_t>{1}));
 }
 
@@ -79,9 +83,11 @@ TEST(Normalizers, PrependAddsMarkerSharingFirstCharSpan) {
 }
 
 TEST(Normalizers, BertNormalizerCleansPadsChineseAndLowercases) {
-  auto t = word_level(R"({"<unk>":0,"a":1,"\u4e2d":2,"b":3})",
-                      R"({"type":"BertNormalizer","clean_text":true,"handle_chinese_chars":true,"strip_accents":null,"lowercase":true})",
-                      R"({"type":"WhitespaceSplit"})");
+  auto t = word_level(
+      R"({"<unk>":0,"a":1,"\u4e2d":2,"b":3})",
+      R"({"type":"BertNormalizer","clean_text":true,"handle_chinese_chars":true,)"
+      R"("strip_accents":null,"lowercase":true})",
+      R"({"type":"WhitespaceSplit"})");
   auto e = t.encode("A\u4e2d\x01" "B");  // control char removed, CJK isolated
   EXPECT_EQ(e.ids, (std::vector<int32_t>{1, 2, 3}));
   EXPECT_EQ(e.offsets, (Offsets{{0, 1}, {1, 2}, {3, 4}}));
@@ -125,7 +131,8 @@ TEST(PreTokenizers, MetaspacePrependSchemes) {
   std::string vocab = R"({"<unk>":0,"\u2581a":1,"\u2581b":2,"b":3})";
   auto run = [&](const std::string& scheme, const std::string& text) {
     return word_level(vocab, "null",
-                      R"({"type":"Metaspace","replacement":"\u2581","prepend_scheme":")" + scheme + R"(","split":true})")
+                      R"({"type":"Metaspace","replacement":"\u2581","prepend_scheme":")" + scheme +
+                          R"(","split":true})")
         .encode(text)
         .ids;
   };
@@ -242,7 +249,8 @@ TEST(PostProcessors, TemplateBertRobertaSequence) {
   EXPECT_EQ(e.type_ids, (std::vector<int32_t>{0, 0, 0, 1, 1}));
   EXPECT_EQ(e.offsets, (Offsets{{0, 0}, {0, 1}, {0, 0}, {0, 1}, {0, 0}}));
   EXPECT_EQ(tpl.encode("a", false).ids, (std::vector<int32_t>{1}));
-  auto bert = word_level(vocab, "null", "null", "null", R"({"type":"BertProcessing","sep":["[SEP]",4],"cls":["[CLS]",3]})");
+  auto bert = word_level(vocab, "null", "null", "null",
+                         R"({"type":"BertProcessing","sep":["[SEP]",4],"cls":["[CLS]",3]})");
   EXPECT_EQ(bert.encode_pair("a", "b").type_ids, (std::vector<int32_t>{0, 0, 0, 1, 1}));
   auto roberta = word_level(vocab, "null", "null", "null",
                             R"({"type":"RobertaProcessing","sep":["[SEP]",4],"cls":["[CLS]",3],"trim_offsets":false})");
@@ -252,11 +260,14 @@ TEST(PostProcessors, TemplateBertRobertaSequence) {
 
 TEST(Decoders, MetaspaceByteFallbackFuseStripReplaceCtc) {
   auto mk = [](const std::string& dec, const std::string& vocab) {
-    return Tokenizer::from_json(R"({"added_tokens":[],"model":{"type":"WordLevel","unk_token":"<unk>","vocab":)" + vocab +
-                                R"(},"decoder":)" + dec + "}");
+    return Tokenizer::from_json(
+        R"({"added_tokens":[],"model":{"type":"WordLevel","unk_token":"<unk>","vocab":)" + vocab +
+        R"(},"decoder":)" + dec + "}");
   };
   std::string v = R"({"<unk>":0,"\u2581hi":1,"\u2581there":2,"<0xC3>":3,"<0xA9>":4,"x":5,"|":6,"<pad>":7})";
-  EXPECT_EQ(mk(R"({"type":"Metaspace","replacement":"\u2581","prepend_scheme":"always"})", v).decode({1, 2}), "hi there");
+  EXPECT_EQ(mk(R"({"type":"Metaspace","replacement":"\u2581","prepend_scheme":"always"})", v)
+                .decode({1, 2}),
+            "hi there");
   EXPECT_EQ(mk(R"({"type":"Sequence","decoders":[{"type":"ByteFallback"},{"type":"Fuse"}]})", v).decode({5, 3, 4, 5}),
             "x\u00e9x");
   EXPECT_EQ(mk(R"({"type":"ByteFallback"})", v).decode({3, 5}), "\ufffdx");  // invalid alone → U+FFFD per byte
@@ -344,9 +355,11 @@ TEST(Malformed, ErrorsNameTheBadField) {
   expect_error(R"({"model":{"type":"BPE","vocab":{"a":"zero"},"merges":[]}})", "vocab");
   expect_error(R"({"model":{"type":"Nope"}})", "unknown model type");
   expect_error(R"({"normalizer":{"type":"Bogus"},"model":{"type":"WordLevel","vocab":{}}})", "normalizer");
-  expect_error(R"({"pre_tokenizer":{"type":"Split","pattern":{"Regex":"("},"behavior":"Isolated"},"model":{"type":"WordLevel","vocab":{}}})",
+  expect_error(R"({"pre_tokenizer":{"type":"Split","pattern":{"Regex":"("},"behavior":"Isolated"},)"
+               R"("model":{"type":"WordLevel","vocab":{}}})",
                "invalid regex");
-  expect_error(R"({"pre_tokenizer":{"type":"Split","pattern":{"String":"x"},"behavior":"Sideways"},"model":{"type":"WordLevel","vocab":{}}})",
+  expect_error(R"({"pre_tokenizer":{"type":"Split","pattern":{"String":"x"},"behavior":"Sideways"},)"
+               R"("model":{"type":"WordLevel","vocab":{}}})",
                "behavior");
   expect_error(R"({"model":{"type":"Unigram","vocab":[["a"]]}})", "vocab");
   expect_error(R"({"added_tokens":[{"content":"x"}],"model":{"type":"WordLevel","vocab":{}}})", "added_tokens");

@@ -30,12 +30,16 @@ PreTrainedTokenizer bert_like() {
       {"id":3,"content":"[SEP]","single_word":false,"lstrip":false,"rstrip":false,"normalized":false,"special":true}],
     "normalizer":null,"pre_tokenizer":{"type":"WhitespaceSplit"},
     "post_processor":{"type":"TemplateProcessing",
-      "single":[{"SpecialToken":{"id":"[CLS]","type_id":0}},{"Sequence":{"id":"A","type_id":0}},{"SpecialToken":{"id":"[SEP]","type_id":0}}],
-      "pair":[{"SpecialToken":{"id":"[CLS]","type_id":0}},{"Sequence":{"id":"A","type_id":0}},{"SpecialToken":{"id":"[SEP]","type_id":0}},
+      "single":[{"SpecialToken":{"id":"[CLS]","type_id":0}},{"Sequence":{"id":"A","type_id":0}},
+                {"SpecialToken":{"id":"[SEP]","type_id":0}}],
+      "pair":[{"SpecialToken":{"id":"[CLS]","type_id":0}},{"Sequence":{"id":"A","type_id":0}},
+              {"SpecialToken":{"id":"[SEP]","type_id":0}},
               {"Sequence":{"id":"B","type_id":1}},{"SpecialToken":{"id":"[SEP]","type_id":1}}],
-      "special_tokens":{"[CLS]":{"id":"[CLS]","ids":[2],"tokens":["[CLS]"]},"[SEP]":{"id":"[SEP]","ids":[3],"tokens":["[SEP]"]}}},
+      "special_tokens":{"[CLS]":{"id":"[CLS]","ids":[2],"tokens":["[CLS]"]},
+                        "[SEP]":{"id":"[SEP]","ids":[3],"tokens":["[SEP]"]}}},
     "decoder":null,
-    "model":{"type":"WordLevel","unk_token":"[UNK]","vocab":{"[PAD]":0,"[UNK]":1,"[CLS]":2,"[SEP]":3,"a":4,"b":5,"c":6,"d":7,"e":8}}})";
+    "model":{"type":"WordLevel","unk_token":"[UNK]",
+             "vocab":{"[PAD]":0,"[UNK]":1,"[CLS]":2,"[SEP]":3,"a":4,"b":5,"c":6,"d":7,"e":8}}})";
   PreTrainedTokenizer t(Tokenizer::from_json(j));
   t.pad_token = "[PAD]";
   return t;
@@ -90,7 +94,8 @@ TEST(EncodeOptions, PaddingLongestMaxLengthSidesAndMultiple) {
   EXPECT_EQ(b.input_ids, (Rows{{2, 4, 3, 0, 0}, {2, 4, 5, 6, 3}}));
   EXPECT_EQ(b.attention_mask, (Rows{{1, 1, 1, 0, 0}, {1, 1, 1, 1, 1}}));
   o.padding_side = "left";
-  EXPECT_EQ(t.encode_batch(std::vector<std::string>{"a", "a b c"}, o).input_ids, (Rows{{0, 0, 2, 4, 3}, {2, 4, 5, 6, 3}}));
+  EXPECT_EQ(t.encode_batch(std::vector<std::string>{"a", "a b c"}, o).input_ids,
+            (Rows{{0, 0, 2, 4, 3}, {2, 4, 5, 6, 3}}));
   // max_length 6 rounded up to a multiple of 4.
   EncodeOptions m;
   m.padding = EncodeOptions::Padding::MaxLength;

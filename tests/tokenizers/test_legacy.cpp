@@ -80,12 +80,14 @@ TEST_P(LegacyFixtureTest, ConversionEqualsHuggingFacesTokenizerJson) {
   TFM_SKIP_WITHOUT_SHARED();
   const LegacyCase& c = GetParam();
   fs::path dir = legacy_copy(c.name, c.files);
-  auto conv = transformers::tok::convert_legacy_tokenizer(dir, transformers::testing::read_file(dir / "tokenizer_config.json"));
+  auto conv = transformers::tok::convert_legacy_tokenizer(
+      dir, transformers::testing::read_file(dir / "tokenizer_config.json"));
   json got = canonical(json::parse(conv.tokenizer_json));
   json want = canonical(json::parse(transformers::testing::read_file(
       transformers::testing::shared_path(std::string("fixtures/tokenizers/") + c.name) / "tokenizer.json")));
   for (const char* k : {"added_tokens", "normalizer", "pre_tokenizer", "post_processor", "decoder"})
-    EXPECT_EQ(got[k], want[k]) << k << "\n got: " << got[k].dump().substr(0, 600) << "\nwant: " << want[k].dump().substr(0, 600);
+    EXPECT_EQ(got[k], want[k]) << k << "\n got: " << got[k].dump().substr(0, 600)
+                               << "\nwant: " << want[k].dump().substr(0, 600);
   for (auto& [k, v] : want["model"].items()) {
     if (k == "merges" && v != got["model"][k]) {
       // Name the first differing merge rather than dumping 60k of them.
@@ -138,8 +140,10 @@ const std::vector<std::string> kTexts = {
 
 TEST(LegacySentencepiece, LlamaStyleBpeWithByteFallbackMatchesSentencepiece) {
   // Llama's settings: BPE, byte fallback, no normalization rule, spaces kept as they are.
-  fs::path model = train("bpe", "--model_type=bpe --vocab_size=400 --byte_fallback=true --normalization_rule_name=identity "
-                                "--remove_extra_whitespaces=false --split_digits=true");
+  fs::path model = train(
+      "bpe",
+      "--model_type=bpe --vocab_size=400 --byte_fallback=true --normalization_rule_name=identity "
+      "--remove_extra_whitespaces=false --split_digits=true");
   fs::path dir = model.parent_path() / "folder";
   fs::create_directories(dir);
   fs::copy_file(model, dir / "tokenizer.model", fs::copy_options::overwrite_existing);
