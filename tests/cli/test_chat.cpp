@@ -26,16 +26,18 @@ std::string run_with_stdin(const std::string& args, const std::string& input, in
   return r.out;
 }
 
-// stories260K plus a minimal chat template.
-std::filesystem::path chat_model_dir() {
+const char* const kChatTemplate =
+    "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
+    "{% if add_generation_prompt %}assistant:{% endif %}";
+
+// stories260K plus a chat template (by default a minimal one).
+std::filesystem::path chat_model_dir(const std::string& chat_template = kChatTemplate) {
   auto dir = temp_dir("chat_model");
   auto src = shared_path("models/stories260K");
   for (const char* f : {"config.json", "model.safetensors", "generation_config.json", "tokenizer.json"})
     std::filesystem::create_symlink(src / f, dir / f);
   nlohmann::json config = io::read_json(src / "tokenizer_config.json");
-  config["chat_template"] =
-      "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
-      "{% if add_generation_prompt %}assistant:{% endif %}";
+  config["chat_template"] = chat_template;
   io::write_json(dir / "tokenizer_config.json", config);
   return dir;
 }
@@ -77,4 +79,31 @@ TEST(ChatCliTest, ModelWithoutChatTemplateFailsClearly) {
   std::string out = run_with_stdin("chat " + shared_path("models/stories260K").string(), "hello\n", &code);
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("no chat template"), std::string::npos) << out;
+}
+
+TEST(ChatCliTest, AFailedTurnOrSaveIsReportedAndTheConversationGoesOn) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // The template raises on one message; that turn fails, the others stay in the conversation.
+  auto dir = chat_model_dir(std::string("{% for m in messages %}{% if m['content'] == 'boom' %}"
+                                        "{{ raise_exception('no boom here') }}{% endif %}{% endfor %}") +
+                            kChatTemplate);
+  auto saved_dir = temp_dir("chat_saved_after_errors");
+  auto saved = saved_dir / "conversation.json";
+  int code = 0;
+  // CRLF lines, as a script written on Windows has them.
+  std::string out = run_with_stdin("chat " + dir.string() + " --max-new-tokens 4",
+                                   "first\r\nboom\r\n/save " + (saved_dir / "missing" / "x.json").string() +
+                                       "\r\n/savex\r\nsecond\r\n/save " + saved.string() + "\r\n/exit\r\n",
+                                   &code);
+  EXPECT_EQ(code, 1) << out;  // something failed
+  EXPECT_NE(out.find("no boom here"), std::string::npos) << out;
+  EXPECT_NE(out.find("cannot write " + (saved_dir / "missing" / "x.json").string()), std::string::npos) << out;
+  EXPECT_NE(out.find("unknown command /savex"), std::string::npos) << out;
+  nlohmann::json conversation = io::read_json(saved);
+  ASSERT_EQ(conversation.size(), 4u) << conversation.dump();
+  EXPECT_EQ(conversation[0]["content"], "first");
+  EXPECT_EQ(conversation[1]["role"], "assistant");
+  EXPECT_EQ(conversation[2]["content"], "second");
+  EXPECT_EQ(conversation[3]["role"], "assistant");
+  EXPECT_FALSE(std::filesystem::exists(saved_dir / "conversation.json.tmp"));
 }
