@@ -30,3 +30,25 @@ TEST(AutoModelTest, ModelTypeWithoutArchitecturesGivesTheCausalLM) {
   auto model = models::AutoModelForCausalLM::from_pretrained(dir, {.random_weights = true});
   EXPECT_EQ(model->vocab_size(), 50);
 }
+
+TEST(AutoModelTest, RopeScalingFactorMustBePositive) {
+  // Every scaling divides by the factor or takes its log: zero or a negative one is refused.
+  auto dir = transformers::testing::temp_dir("auto_llama_rope_factor");
+  for (const char* factor : {"-2.0", "0"}) {
+    std::ofstream(dir / "config.json") << R"({"model_type": "llama", "vocab_size": 50, "hidden_size": 16,
+      "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 32,
+      "rope_scaling": {"rope_type": "yarn", "factor": )" << factor << "}}";
+    try {
+      models::AutoModelForCausalLM::from_pretrained(dir, {.random_weights = true});
+      ADD_FAILURE() << "factor " << factor << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("'factor' must be a positive number, got " + std::string(factor)),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  std::ofstream(dir / "config.json") << R"({"model_type": "llama", "vocab_size": 50, "hidden_size": 16,
+    "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 32,
+    "rope_scaling": {"rope_type": "linear", "factor": 0.5}})";
+  EXPECT_NO_THROW(models::AutoModelForCausalLM::from_pretrained(dir, {.random_weights = true}));
+}

@@ -1,5 +1,7 @@
 #include "transformers/models/configuration_utils.h"
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "transformers/core/error.h"
@@ -122,6 +124,9 @@ nn::RopeParameters ConfigReader::rope_parameters(int64_t dim, int64_t max_positi
   if (!known) r.fail("rope_type", "'" + p.rope_type + "' is not a known rope type");
   if (p.rope_type != "default" && p.rope_type != "longrope" && !r.has("factor"))
     r.fail("factor", "is required for rope_type '" + p.rope_type + "'");
+  // HF only warns below 1; at or below 0 every scaling divides by it or takes its log.
+  if (!(p.factor > 0) || !std::isfinite(p.factor))
+    r.fail("factor", "must be a positive number, got " + rs.at("factor").dump());
   // Phi3 keeps original_max_position_embeddings at the top level of config.json.
   if (p.rope_type == "longrope" && !p.original_max_position_embeddings && has("original_max_position_embeddings"))
     p.original_max_position_embeddings = get_int("original_max_position_embeddings", 0);
