@@ -63,6 +63,32 @@ TEST(TextGenerationPipelineTest, ChatWithoutTemplateIsAClearError) {
   }
 }
 
+TEST(TextGenerationPipelineTest, ABrokenChatTemplateFailsChatsOnly) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // HF compiles the template in apply_chat_template: a plain prompt never touches it.
+  auto src = shared_path("models/stories260K");
+  auto dir = transformers::testing::temp_dir("broken_chat_template");
+  for (const char* f : {"config.json", "model.safetensors", "generation_config.json", "tokenizer.json"})
+    std::filesystem::create_symlink(src / f, dir / f);
+  nlohmann::json config = io::read_json(src / "tokenizer_config.json");
+  config["chat_template"] = "{% for m in messages %}{{ m['content'] }";
+  io::write_json(dir / "tokenizer_config.json", config);
+  auto pipe = pipelines::TextGenerationPipeline::from_pretrained(dir);
+  pipelines::TextGenerationOptions options;
+  options.max_new_tokens = 4;
+  auto plain = pipelines::TextGenerationPipeline::from_pretrained(src);
+  EXPECT_EQ((*pipe)("Once upon a time", options)[0].generated_text,
+            (*plain)("Once upon a time", options)[0].generated_text);
+  for (int attempt = 0; attempt < 2; ++attempt) {  // and again: a failed compile is not cached
+    try {
+      (*pipe)(std::vector<pipelines::ChatMessage>{{"user", "hi"}}, options);
+      ADD_FAILURE() << "a broken template rendered";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("[templates]"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(TextGenerationPipelineTest, StopStringsEndTheGeneration) {
   TFM_SKIP_WITHOUT_SHARED();
   auto pipe = pipelines::TextGenerationPipeline::from_pretrained(shared_path("models/stories260K"));

@@ -83,6 +83,7 @@ int cmd_chat(int argc, char** argv) {
   models::LoadOptions load;
   load.dtype = parse_dtype_flag(dtype);
   auto pipe = pipelines::TextGenerationPipeline::from_pretrained(resolve_model_dir(model, revision), load);
+  pipe->chat_templates();  // a missing or broken template ends the command before the first turn
   pipelines::TextGenerationOptions options;
   options.max_new_tokens = max_new_tokens;
   if (do_sample) options.do_sample = true;

@@ -11,9 +11,14 @@ std::unique_ptr<TextGenerationPipeline> TextGenerationPipeline::from_pretrained(
   p->model_ = models::AutoModelForCausalLM::from_pretrained(model_dir, options);
   p->tokenizer_ = std::make_unique<tok::PreTrainedTokenizer>(tok::AutoTokenizer::from_pretrained(model_dir));
   p->generation_config_ = generation::GenerationConfig::from_model_dir(model_dir, p->model_->config());
-  templates::ChatTemplateConfig chat = templates::load_chat_template_config(model_dir, *p->tokenizer_);
-  if (!chat.templates.empty()) p->chat_templates_.emplace(chat);
+  p->chat_config_ = templates::load_chat_template_config(model_dir, *p->tokenizer_);
   return p;
+}
+
+const templates::ChatTemplateSet& TextGenerationPipeline::chat_templates() {
+  TFM_CHECK(!chat_config_.templates.empty(), "[text-generation] this model's tokenizer has no chat template");
+  if (!chat_templates_) chat_templates_.emplace(chat_config_);
+  return *chat_templates_;
 }
 
 std::vector<std::vector<int64_t>> TextGenerationPipeline::generate_ids(const std::vector<int32_t>& prompt_ids,
@@ -80,7 +85,6 @@ std::vector<GeneratedText> TextGenerationPipeline::operator()(const std::string&
 
 std::vector<GeneratedText> TextGenerationPipeline::operator()(const std::vector<ChatMessage>& messages,
                                                               const TextGenerationOptions& o) {
-  TFM_CHECK(chat_templates_.has_value(), "[text-generation] this model's tokenizer has no chat template");
   std::vector<templates::Value> items;
   for (const ChatMessage& m : messages) {
     templates::Value msg = templates::Value::dict();
@@ -91,7 +95,7 @@ std::vector<GeneratedText> TextGenerationPipeline::operator()(const std::vector<
   templates::Value list = templates::Value::list(std::move(items));
   templates::ChatTemplateOptions chat_options;
   chat_options.add_generation_prompt = true;
-  std::string rendered = chat_templates_->select(false).apply(list, chat_options).rendered;
+  std::string rendered = chat_templates().select(false).apply(list, chat_options).rendered;
   // The template already holds the special tokens (HF: add_special_tokens=False for chats).
   std::vector<int32_t> prompt_ids = tokenizer_->encode_ids(rendered, /*add_special_tokens=*/false);
   std::vector<GeneratedText> results;

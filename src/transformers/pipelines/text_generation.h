@@ -52,6 +52,10 @@ class TextGenerationPipeline {
 
   const tok::PreTrainedTokenizer& tokenizer() const { return *tokenizer_; }
   models::CausalLM& model() { return *model_; }
+  // The folder's chat templates, compiled on first use as HF compiles them in
+  // apply_chat_template: a broken template fails chats only, never plain prompts. Throws when the
+  // tokenizer has none or a template does not compile.
+  const templates::ChatTemplateSet& chat_templates();
 
  private:
   std::vector<std::vector<int64_t>> generate_ids(const std::vector<int32_t>& prompt_ids,
@@ -60,6 +64,7 @@ class TextGenerationPipeline {
   std::unique_ptr<models::CausalLM> model_;
   std::unique_ptr<tok::PreTrainedTokenizer> tokenizer_;
   generation::GenerationConfig generation_config_;
+  templates::ChatTemplateConfig chat_config_;
   std::optional<templates::ChatTemplateSet> chat_templates_;
 };
 
