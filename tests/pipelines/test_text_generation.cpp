@@ -2,12 +2,16 @@
 // Face's pipeline produced (reference.json "text"), and streaming that adds up to the same text.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "support/fixtures.h"
 #include "transformers/core/error.h"
 #include "transformers/io/json.h"
+#include "transformers/generation/utils.h"
 #include "transformers/pipelines/text_generation.h"
+#include "transformers/tokenizers/auto_tokenizer.h"
 
 using namespace transformers;
 using transformers::testing::shared_path;
@@ -101,4 +105,73 @@ TEST(TextGenerationPipelineTest, StopStringsEndTheGeneration) {
   options.stop_strings = {"pphe", "never appears"};
   const std::string stopped = (*pipe)("Once upon a time", options)[0].generated_text;
   EXPECT_EQ(stopped, full.substr(0, at + 4));
+}
+
+TEST(TextStreamDecoderTest, PiecesAddUpToTheCompletionHuggingFaceCutsFromTheWholeText) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // stories260K's decoder strips the leading space of a decoded text: " time" decoded alone is
+  // "time", but HF's pipeline decodes prompt and completion together and cuts the prompt's
+  // characters off, so the completion keeps its space.
+  auto tokenizer = tok::AutoTokenizer::from_pretrained(shared_path("models/stories260K"));
+  auto stream = [&](const std::string& prompt, const std::string& rest, bool clean_up) {
+    std::vector<int32_t> prompt_ids = tokenizer.encode_ids(prompt);
+    std::vector<int32_t> all = tokenizer.encode_ids(prompt + rest);
+    EXPECT_TRUE(std::equal(prompt_ids.begin(), prompt_ids.end(), all.begin())) << prompt;
+    pipelines::TextStreamDecoder decoder(tokenizer, prompt_ids, clean_up);
+    std::string out;
+    for (size_t i = prompt_ids.size(); i < all.size(); ++i) out += decoder.push(all[i]);
+    return out + decoder.finish();
+  };
+  EXPECT_EQ(stream("Once upon a", " time, there was", false), " time, there was");
+  // With HF's clean-up (the pipeline's default), " ," -> "," and " n't" -> "n't" (so "can n't"
+  // becomes "cann't", as in Python): a space is only streamed once no rule can remove it.
+  EXPECT_EQ(stream("Hello", " , world ! I can n't", true), ", world! I cann't");
+  EXPECT_EQ(stream("Hello", " , world ! I can n't", false), " , world ! I can n't");
+}
+
+TEST(TextGenerationPipelineTest, AChatEndingWithTheAssistantIsContinued) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // HF: a final assistant message is a prefill; the template's rendering stops right after its
+  // text, and the reply is appended to it instead of becoming a new message.
+  auto src = shared_path("models/stories260K");
+  auto dir = transformers::testing::temp_dir("chat_prefill");
+  for (const char* f : {"config.json", "model.safetensors", "generation_config.json", "tokenizer.json"})
+    std::filesystem::create_symlink(src / f, dir / f);
+  nlohmann::json config = io::read_json(src / "tokenizer_config.json");
+  config["chat_template"] =
+      "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
+      "{% if add_generation_prompt %}assistant:{% endif %}";
+  io::write_json(dir / "tokenizer_config.json", config);
+  auto pipe = pipelines::TextGenerationPipeline::from_pretrained(dir);
+  pipelines::TextGenerationOptions options;
+  options.max_new_tokens = 6;
+  const std::vector<pipelines::ChatMessage> chat{{"user", "Tell a story"}, {"assistant", "Once upon a"}};
+  std::vector<pipelines::GeneratedText> out = (*pipe)(chat, options);
+  ASSERT_EQ(out.size(), 1u);
+
+  // Expected: greedy generation on the hand-rendered prefix, cut as Python slices characters.
+  const std::string prompt = "user: Tell a story\nassistant: Once upon a";
+  std::vector<int32_t> ids = pipe->tokenizer().encode_ids(prompt, /*add_special_tokens=*/false);
+  generation::GenerationConfig gen = generation::GenerationConfig::from_model_dir(dir, pipe->model().config());
+  gen.max_new_tokens = 6;
+  std::vector<int64_t> ids64(ids.begin(), ids.end());
+  std::vector<int64_t> seq =
+      generation::generate(pipe->model(), Tensor::from_vector(ids64, {1, int64_t(ids64.size())}), Tensor(), gen)
+          .sequences[0];
+  const std::string text = pipe->tokenizer().decode(std::vector<int32_t>(seq.begin(), seq.end()), true, true);
+  const std::string decoded_prompt = pipe->tokenizer().decode(ids, true, true);
+  ASSERT_EQ(text.compare(0, decoded_prompt.size(), decoded_prompt), 0) << text;  // ASCII: bytes = characters
+  const std::string completion = text.substr(decoded_prompt.size());
+  EXPECT_EQ(out[0].generated_text, completion);
+  ASSERT_EQ(out[0].messages.size(), 2u);
+  EXPECT_EQ(out[0].messages[1].role, "assistant");
+  EXPECT_EQ(out[0].messages[1].content, "Once upon a" + completion);
+
+  // continue_final_message=false starts a new turn after it instead.
+  options.continue_final_message = false;
+  out = (*pipe)(chat, options);
+  ASSERT_EQ(out[0].messages.size(), 3u);
+  EXPECT_EQ(out[0].messages[1].content, "Once upon a");
+  EXPECT_EQ(out[0].messages[2].content, out[0].generated_text);
+  EXPECT_THROW((*pipe)(std::vector<pipelines::ChatMessage>{}, options), Error);
 }

@@ -1,7 +1,10 @@
 #include "transformers/pipelines/text_generation.h"
 
+#include <algorithm>
+
 #include "transformers/core/error.h"
 #include "transformers/models/auto/modeling_auto.h"
+#include "transformers/tokenizers/unicode.h"
 
 namespace transformers::pipelines {
 
@@ -43,7 +46,7 @@ std::vector<std::vector<int64_t>> TextGenerationPipeline::generate_ids(const std
   generation::TokenCallback on_tokens;
   std::unique_ptr<TextStreamDecoder> stream;
   if (o.streamer && config.num_beams == 1 && config.num_return_sequences == 1) {
-    stream = std::make_unique<TextStreamDecoder>(*tokenizer_);
+    stream = std::make_unique<TextStreamDecoder>(*tokenizer_, prompt_ids, o.clean_up_tokenization_spaces);
     on_tokens = [&](const std::vector<int64_t>& next) {
       std::string piece = stream->push(int32_t(next[0]));
       if (!piece.empty()) o.streamer(piece);
@@ -63,28 +66,46 @@ std::vector<std::vector<int64_t>> TextGenerationPipeline::generate_ids(const std
 }
 
 namespace {
-std::vector<int32_t> to_int32(const std::vector<int64_t>& v, size_t from) {
-  return std::vector<int32_t>(v.begin() + int64_t(from), v.end());
+std::vector<int32_t> to_int32(const std::vector<int64_t>& v) { return std::vector<int32_t>(v.begin(), v.end()); }
+
+// The byte offset of character `chars` in valid UTF-8 (its size when shorter): Python slices
+// the decoded text by characters.
+size_t char_offset(const std::string& text, size_t chars) {
+  size_t i = 0;
+  for (; i < text.size() && chars > 0; --chars) {
+    i += tok::unicode::char_len(static_cast<unsigned char>(text[i]));
+  }
+  return std::min(i, text.size());
+}
+
+// HF's postprocess: decode the whole sequence and cut the decoded prompt's characters off its
+// front (so that a tokenizer's leading-space handling applies as it did to the prompt).
+std::string completion(const tok::PreTrainedTokenizer& tokenizer, const std::vector<int64_t>& sequence,
+                       size_t prompt_chars, bool clean_up) {
+  const std::string text = tokenizer.decode(to_int32(sequence), /*skip_special_tokens=*/true, clean_up);
+  return text.substr(char_offset(text, prompt_chars));
+}
+
+size_t decoded_chars(const tok::PreTrainedTokenizer& tokenizer, const std::vector<int32_t>& ids, bool clean_up) {
+  return tok::unicode::count_chars(tokenizer.decode(ids, /*skip_special_tokens=*/true, clean_up));
 }
 }  // namespace
 
 std::vector<GeneratedText> TextGenerationPipeline::operator()(const std::string& prompt,
                                                               const TextGenerationOptions& o) {
   std::vector<int32_t> prompt_ids = tokenizer_->encode_ids(prompt, /*add_special_tokens=*/true);
+  const size_t prompt_chars = decoded_chars(*tokenizer_, prompt_ids, o.clean_up_tokenization_spaces);
   std::vector<GeneratedText> results;
-  // HF decodes the whole sequence and cuts the decoded prompt off its front (so that a
-  // tokenizer's leading-space handling applies as it did to the prompt).
-  const size_t prompt_length = tokenizer_->decode(prompt_ids, /*skip_special_tokens=*/true).size();
   for (const auto& seq : generate_ids(prompt_ids, o)) {
-    std::string text = tokenizer_->decode(to_int32(seq, 0), /*skip_special_tokens=*/true);
-    std::string completion = text.size() >= prompt_length ? text.substr(prompt_length) : "";
-    results.push_back({o.return_full_text ? prompt + completion : completion, {}});
+    std::string text = completion(*tokenizer_, seq, prompt_chars, o.clean_up_tokenization_spaces);
+    results.push_back({o.return_full_text ? prompt + text : text, {}});
   }
   return results;
 }
 
 std::vector<GeneratedText> TextGenerationPipeline::operator()(const std::vector<ChatMessage>& messages,
                                                               const TextGenerationOptions& o) {
+  TFM_CHECK(!messages.empty(), "[text-generation] a chat needs at least one message");
   std::vector<templates::Value> items;
   for (const ChatMessage& m : messages) {
     templates::Value msg = templates::Value::dict();
@@ -93,39 +114,63 @@ std::vector<GeneratedText> TextGenerationPipeline::operator()(const std::vector<
     items.push_back(msg);
   }
   templates::Value list = templates::Value::list(std::move(items));
+  // HF: a chat that ends with the assistant's message is a prefill to continue, by default.
+  const bool continue_final = o.continue_final_message.value_or(messages.back().role == "assistant");
   templates::ChatTemplateOptions chat_options;
-  chat_options.add_generation_prompt = true;
+  chat_options.add_generation_prompt = !continue_final;
+  chat_options.continue_final_message = continue_final;
   std::string rendered = chat_templates().select(false).apply(list, chat_options).rendered;
   // The template already holds the special tokens (HF: add_special_tokens=False for chats).
   std::vector<int32_t> prompt_ids = tokenizer_->encode_ids(rendered, /*add_special_tokens=*/false);
+  const size_t prompt_chars = decoded_chars(*tokenizer_, prompt_ids, o.clean_up_tokenization_spaces);
   std::vector<GeneratedText> results;
   for (const auto& seq : generate_ids(prompt_ids, o)) {
     GeneratedText r;
+    r.generated_text = completion(*tokenizer_, seq, prompt_chars, o.clean_up_tokenization_spaces);
     r.messages = messages;
-    r.messages.push_back({"assistant", tokenizer_->decode(to_int32(seq, prompt_ids.size()), true)});
-    r.generated_text = r.messages.back().content;
+    if (continue_final)
+      r.messages.back().content += r.generated_text;
+    else
+      r.messages.push_back({"assistant", r.generated_text});
     results.push_back(std::move(r));
   }
   return results;
 }
 
+TextStreamDecoder::TextStreamDecoder(const tok::PreTrainedTokenizer& tokenizer, std::vector<int32_t> prompt_ids,
+                                     bool clean_up)
+    : tokenizer_(tokenizer),
+      ids_(std::move(prompt_ids)),
+      prompt_chars_(decoded_chars(tokenizer, ids_, clean_up)),
+      clean_up_(clean_up) {}
+
 std::string TextStreamDecoder::push(int32_t token) {
   ids_.push_back(token);
-  std::string text = tokenizer_.decode(ids_, /*skip_special_tokens=*/true);
-  // U+FFFD at the end: a character still waiting for its remaining bytes.
-  static const std::string kReplacement = "\xEF\xBF\xBD";
-  if (text.size() >= 3 && text.compare(text.size() - 3, 3, kReplacement) == 0) return "";
-  if (text.size() <= emitted_) return "";
-  std::string piece = text.substr(emitted_);
-  emitted_ = text.size();
-  return piece;
+  return emit(/*final=*/false);
 }
 
-std::string TextStreamDecoder::finish() {
-  std::string text = tokenizer_.decode(ids_, true);
-  if (text.size() <= emitted_) return "";
-  std::string piece = text.substr(emitted_);
-  emitted_ = text.size();
+std::string TextStreamDecoder::finish() { return emit(/*final=*/true); }
+
+std::string TextStreamDecoder::emit(bool final) {
+  const std::string text = tokenizer_.decode(ids_, /*skip_special_tokens=*/true, clean_up_);
+  size_t end = text.size();
+  if (!final) {
+    // U+FFFD at the end: a character still waiting for its remaining bytes.
+    static const std::string kReplacement = "\xEF\xBF\xBD";
+    while (end >= 3 && text.compare(end - 3, 3, kReplacement) == 0) end -= 3;
+    // Clean-up removes a space before ".", "?", "!", ",", "' ", "n't", "'m", "'s", "'ve", "'re":
+    // a space followed by fewer than three characters may still go.
+    if (clean_up_)
+      for (size_t i = end >= 3 ? end - 3 : 0; i < end; ++i)
+        if (text[i] == ' ') {
+          end = i;
+          break;
+        }
+  }
+  const size_t start = char_offset(text, prompt_chars_);
+  if (end <= start + emitted_) return "";
+  std::string piece = text.substr(start + emitted_, end - start - emitted_);
+  emitted_ = end - start;
   return piece;
 }
 

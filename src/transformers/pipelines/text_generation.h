@@ -30,13 +30,24 @@ struct TextGenerationOptions {
   std::optional<uint64_t> seed;
   std::vector<std::string> stop_strings;  // stop once the text ends with one of these
   std::optional<std::string> cache_implementation;  // GenerationConfig::cache_implementation
-  // Called with each new piece of text as it is generated (never a partial UTF-8 character).
+  // HF's pipeline decodes with clean_up_tokenization_spaces=True whatever tokenizer_config says
+  // (" ." -> ".", " n't" -> "n't", ...).
+  bool clean_up_tokenization_spaces = true;
+  // Chat input: continue the final message instead of starting a new assistant turn (HF's
+  // "prefill"). Unset: when the final message is the assistant's, as HF decides.
+  std::optional<bool> continue_final_message;
+  // Called with each new piece of the completion as it is generated; the pieces add up to the
+  // completion (never a partial UTF-8 character, never text that a later token would change).
   std::function<void(const std::string& text)> streamer;
 };
 
 struct GeneratedText {
-  std::string generated_text;             // string input: prompt (+) completion
-  std::vector<ChatMessage> messages;      // chat input: the conversation + the assistant's reply
+  // String input: prompt + completion (return_full_text) or the completion. Chat input: the
+  // completion (HF's return_full_text=False value; the full conversation is `messages`).
+  std::string generated_text;
+  // Chat input: the conversation with the reply, a new assistant message or, when continuing
+  // the final message, appended to it (HF's return_full_text value).
+  std::vector<ChatMessage> messages;
 };
 
 class TextGenerationPipeline {
@@ -68,19 +79,24 @@ class TextGenerationPipeline {
   std::optional<templates::ChatTemplateSet> chat_templates_;
 };
 
-// Streams decoded text: given all generated ids so far, returns the text not yet emitted,
-// holding back an unfinished UTF-8 character (a byte-fallback token decodes to U+FFFD until
-// its last byte arrives).
+// Streams the completion as the pipeline defines it (the prompt and the new tokens decoded
+// together, the decoded prompt's characters cut off), emitting only text that no later token
+// can change: no unfinished UTF-8 character (U+FFFD at the end) and, with clean-up, no space
+// that a clean-up rule may still remove.
 class TextStreamDecoder {
  public:
-  explicit TextStreamDecoder(const tok::PreTrainedTokenizer& tokenizer) : tokenizer_(tokenizer) {}
+  TextStreamDecoder(const tok::PreTrainedTokenizer& tokenizer, std::vector<int32_t> prompt_ids, bool clean_up);
   std::string push(int32_t token);
   std::string finish();
 
  private:
+  std::string emit(bool final);
+
   const tok::PreTrainedTokenizer& tokenizer_;
-  std::vector<int32_t> ids_;
-  size_t emitted_ = 0;
+  std::vector<int32_t> ids_;  // the prompt, then the new tokens
+  size_t prompt_chars_;
+  bool clean_up_;
+  size_t emitted_ = 0;  // bytes of the completion already emitted
 };
 
 }  // namespace transformers::pipelines
