@@ -10,11 +10,30 @@
 #include "transformers/core/error.h"
 #include "transformers/io/json.h"
 #include "transformers/generation/utils.h"
+#include "transformers/pipelines/pipeline.h"
 #include "transformers/pipelines/text_generation.h"
 #include "transformers/tokenizers/auto_tokenizer.h"
 
 using namespace transformers;
 using transformers::testing::shared_path;
+
+namespace {
+const char* const kChatTemplate =
+    "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
+    "{% if add_generation_prompt %}assistant:{% endif %}";
+
+// stories260K with a chat template in its tokenizer_config.json.
+std::filesystem::path with_chat_template(const std::string& name, const std::string& chat_template) {
+  auto src = shared_path("models/stories260K");
+  auto dir = transformers::testing::temp_dir(name);
+  for (const char* f : {"config.json", "model.safetensors", "generation_config.json", "tokenizer.json"})
+    std::filesystem::create_symlink(src / f, dir / f);
+  nlohmann::json config = io::read_json(src / "tokenizer_config.json");
+  config["chat_template"] = chat_template;
+  io::write_json(dir / "tokenizer_config.json", config);
+  return dir;
+}
+}  // namespace
 
 TEST(TextGenerationPipelineTest, Stories260KTextMatchesTransformers) {
   TFM_SKIP_WITHOUT_SHARED();
@@ -71,12 +90,7 @@ TEST(TextGenerationPipelineTest, ABrokenChatTemplateFailsChatsOnly) {
   TFM_SKIP_WITHOUT_SHARED();
   // HF compiles the template in apply_chat_template: a plain prompt never touches it.
   auto src = shared_path("models/stories260K");
-  auto dir = transformers::testing::temp_dir("broken_chat_template");
-  for (const char* f : {"config.json", "model.safetensors", "generation_config.json", "tokenizer.json"})
-    std::filesystem::create_symlink(src / f, dir / f);
-  nlohmann::json config = io::read_json(src / "tokenizer_config.json");
-  config["chat_template"] = "{% for m in messages %}{{ m['content'] }";
-  io::write_json(dir / "tokenizer_config.json", config);
+  auto dir = with_chat_template("broken_chat_template", "{% for m in messages %}{{ m['content'] }");
   auto pipe = pipelines::TextGenerationPipeline::from_pretrained(dir);
   pipelines::TextGenerationOptions options;
   options.max_new_tokens = 4;
@@ -133,15 +147,7 @@ TEST(TextGenerationPipelineTest, AChatEndingWithTheAssistantIsContinued) {
   TFM_SKIP_WITHOUT_SHARED();
   // HF: a final assistant message is a prefill; the template's rendering stops right after its
   // text, and the reply is appended to it instead of becoming a new message.
-  auto src = shared_path("models/stories260K");
-  auto dir = transformers::testing::temp_dir("chat_prefill");
-  for (const char* f : {"config.json", "model.safetensors", "generation_config.json", "tokenizer.json"})
-    std::filesystem::create_symlink(src / f, dir / f);
-  nlohmann::json config = io::read_json(src / "tokenizer_config.json");
-  config["chat_template"] =
-      "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
-      "{% if add_generation_prompt %}assistant:{% endif %}";
-  io::write_json(dir / "tokenizer_config.json", config);
+  auto dir = with_chat_template("chat_prefill", kChatTemplate);
   auto pipe = pipelines::TextGenerationPipeline::from_pretrained(dir);
   pipelines::TextGenerationOptions options;
   options.max_new_tokens = 6;
@@ -174,4 +180,37 @@ TEST(TextGenerationPipelineTest, AChatEndingWithTheAssistantIsContinued) {
   EXPECT_EQ(out[0].messages[1].content, "Once upon a");
   EXPECT_EQ(out[0].messages[2].content, out[0].generated_text);
   EXPECT_THROW((*pipe)(std::vector<pipelines::ChatMessage>{}, options), Error);
+}
+
+TEST(TextGenerationPipelineTest, JsonInputsAreStringsChatsOrListsOfEither) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // HF's __call__: a string, a list of strings, a chat (a list of messages) or a list of chats;
+  // a chat with return_full_text answers the conversation, else the completion.
+  auto dir = with_chat_template("chat_json", kChatTemplate);
+  auto any = pipelines::pipeline("text-generation", dir);
+  auto& typed = any->as<pipelines::TextGenerationPipeline>();
+  pipelines::TextGenerationOptions options;
+  options.max_new_tokens = 5;
+  const std::string story = typed("Once upon a time", options)[0].generated_text;
+  const std::string reply = typed({{"user", "Hi"}}, options)[0].generated_text;
+  const std::string other = typed({{"user", "Bye"}}, options)[0].generated_text;
+
+  using nlohmann::json;
+  const std::string opts = R"({"max_new_tokens": 5})";
+  EXPECT_EQ(json::parse((*any)(R"("Once upon a time")", opts)), json::parse(R"([{"generated_text": )" +
+                                                                           json(story).dump() + "}]"));
+  EXPECT_EQ(json::parse((*any)(R"(["Once upon a time", "Once upon a time"])", opts)),
+            json::parse("[[{\"generated_text\": " + json(story).dump() + "}], [{\"generated_text\": " +
+                        json(story).dump() + "}]]"));
+  const json chat = json::parse((*any)(R"([{"role": "user", "content": "Hi"}])", opts));
+  EXPECT_EQ(chat, json::parse(R"([{"generated_text": [{"role": "user", "content": "Hi"},
+                                                     {"role": "assistant", "content": )" +
+                              json(reply).dump() + "}]}]"));
+  const json chats = json::parse((*any)(R"([[{"role": "user", "content": "Hi"}],
+                                            [{"role": "user", "content": "Bye"}]])",
+                                        R"({"max_new_tokens": 5, "return_full_text": false})"));
+  EXPECT_EQ(chats, json::parse("[[{\"generated_text\": " + json(reply).dump() + "}], [{\"generated_text\": " +
+                               json(other).dump() + "}]]"));
+  EXPECT_THROW((*any)(R"([{"role": "user"}])", opts), Error);
+  EXPECT_THROW((*any)(R"([{"role": "user", "content": "Hi"}])", R"({"continue_final_message": "yes"})"), Error);
 }

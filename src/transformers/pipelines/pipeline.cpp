@@ -192,10 +192,24 @@ std::string run_zero_shot(ZeroShotClassificationPipeline& p, const json& inputs,
   return zero_shot_to_json(p(texts, options));
 }
 
+// HF's chat input: a list of {"role", "content"} messages.
+std::vector<ChatMessage> chat_messages(const json& chat) {
+  TFM_CHECK(chat.is_array() && !chat.empty(), "[pipeline] text-generation: a chat is a non-empty list of messages");
+  std::vector<ChatMessage> out;
+  for (const json& m : chat) {
+    TFM_CHECK(m.is_object() && m.contains("role") && m["role"].is_string() && m.contains("content") &&
+                  m["content"].is_string(),
+              "[pipeline] text-generation: each chat message is {\"role\": string, \"content\": string}");
+    out.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
+  }
+  return out;
+}
+
 std::string run_text_generation(TextGenerationPipeline& p, const json& inputs, const json& o) {
   Options opt(o, "text-generation", {"max_new_tokens", "do_sample", "temperature", "top_k", "top_p",
                                      "repetition_penalty", "num_beams", "num_return_sequences", "seed",
-                                     "return_full_text"});
+                                     "return_full_text", "stop_strings", "continue_final_message",
+                                     "clean_up_tokenization_spaces"});
   TextGenerationOptions options;
   options.max_new_tokens = opt.get<int64_t>("max_new_tokens");
   options.do_sample = opt.get<bool>("do_sample");
@@ -207,6 +221,30 @@ std::string run_text_generation(TextGenerationPipeline& p, const json& inputs, c
   options.num_return_sequences = opt.get<int64_t>("num_return_sequences");
   options.seed = opt.get<uint64_t>("seed");
   options.return_full_text = opt.get<bool>("return_full_text").value_or(true);
+  options.stop_strings = opt.strings("stop_strings").value_or(std::vector<std::string>{});
+  options.continue_final_message = opt.get<bool>("continue_final_message");
+  options.clean_up_tokenization_spaces = opt.get<bool>("clean_up_tokenization_spaces").value_or(true);
+  // As HF's __call__: a list whose first item is a message is one chat, a list of lists is a
+  // batch of chats; otherwise a string or a list of strings.
+  const bool chats = inputs.is_array() && !inputs.empty() && (inputs[0].is_object() || inputs[0].is_array());
+  if (chats) {
+    const bool single = inputs[0].is_object();
+    json all = json::array();
+    for (const json& chat : single ? json::array({inputs}) : inputs) {
+      json one = json::array();
+      for (const GeneratedText& g : p(chat_messages(chat), options)) {
+        if (!options.return_full_text) {
+          one.push_back({{"generated_text", g.generated_text}});
+          continue;
+        }
+        json messages = json::array();
+        for (const ChatMessage& m : g.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
+        one.push_back({{"generated_text", messages}});
+      }
+      all.push_back(one);
+    }
+    return dump(single ? all[0] : all);
+  }
   bool single;
   std::vector<std::string> prompts = text_inputs(inputs, "text-generation", single);
   json all = json::array();
