@@ -15,6 +15,7 @@
 #include "transformers/io/json.h"
 #include "transformers/io/safetensors.h"
 #include "transformers/models/auto/modeling_auto.h"
+#include "transformers/pipelines/text_generation.h"
 
 using namespace transformers;
 using transformers::testing::shared_path;
@@ -134,4 +135,44 @@ TEST(CliTest, BadInputsExitWithOneLine) {
   EXPECT_NE(r.out.find("MysteryForCausalLM"), std::string::npos) << r.out;
   r = run("forward --inputs a");
   EXPECT_NE(r.code, 0);
+}
+
+TEST(CliTest, RunTextGenerationPrintsThePipelinesText) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // `transformers run` prints what pipeline("text-generation") returns, streamed or not.
+  const std::filesystem::path dir = shared_path("models/stories260K");
+  auto pipe = pipelines::TextGenerationPipeline::from_pretrained(dir);
+  pipelines::TextGenerationOptions options;
+  options.max_new_tokens = 12;
+  const std::string full = pipe->operator()("Once upon a time", options)[0].generated_text;
+  options.return_full_text = false;
+  const std::string completion = pipe->operator()("Once upon a time", options)[0].generated_text;
+  ASSERT_EQ(full, "Once upon a time" + completion);
+
+  const std::string base = "run " + dir.string() + " 'Once upon a time' --max-new-tokens 12";
+  RunResult r = run(base);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out, full + "\n");
+  r = run(base + " --stream");
+  EXPECT_EQ(r.out, full + "\n");
+  r = run(base + " --stream --no-full-text");
+  EXPECT_EQ(r.out, completion + "\n");
+  r = run(base + " --json");
+  EXPECT_EQ(nlohmann::json::parse(r.out), nlohmann::json::parse(R"([{"generated_text": )" +
+                                                                 nlohmann::json(full).dump() + "}]"));
+  // Beams: one result per returned sequence, best first, as the pipeline gives them.
+  options.return_full_text = true;
+  options.num_beams = 3;
+  options.num_return_sequences = 2;
+  nlohmann::json beams = nlohmann::json::array();
+  for (const auto& g : pipe->operator()("Once upon a time", options))
+    beams.push_back({{"generated_text", g.generated_text}});
+  r = run(base + " --num-beams 3 --num-return-sequences 2 --json");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out), beams);
+  r = run(base + " --num-beams 2 --num-return-sequences 3");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("error: [generate] num_return_sequences (3) must be between 1 and num_beams (2)"),
+            std::string::npos)
+      << r.out;
 }

@@ -49,7 +49,8 @@ int cmd_run(int argc, char** argv) {
   std::optional<std::string> context, text_pair, candidate_labels, hypothesis_template, aggregation_strategy,
       function_to_apply;
   std::vector<std::string> targets, ignore_labels;
-  std::optional<int64_t> max_new_tokens, top_k, num_beams, stride, doc_stride, max_answer_len, max_seq_len;
+  std::optional<int64_t> max_new_tokens, top_k, num_beams, num_return_sequences, stride, doc_stride, max_answer_len,
+      max_seq_len;
   std::optional<double> temperature, top_p, repetition_penalty;
   std::optional<uint64_t> seed;
   bool json = false, do_sample = false, no_full_text = false, stream = false, multi_label = false,
@@ -90,6 +91,7 @@ int cmd_run(int argc, char** argv) {
   app.add_option("--top-p", top_p);
   app.add_option("--repetition-penalty", repetition_penalty);
   app.add_option("--num-beams", num_beams);
+  app.add_option("--num-return-sequences", num_return_sequences, "text-generation: sequences per prompt");
   app.add_option("--seed", seed, "random seed for sampling");
   app.add_flag("--no-full-text", no_full_text, "text-generation: print only the completion (return_full_text=False)");
   app.add_flag("--stream", stream, "text-generation: print text as it is generated");
@@ -118,6 +120,7 @@ int cmd_run(int argc, char** argv) {
     options.top_p = top_p;
     options.repetition_penalty = repetition_penalty;
     options.num_beams = num_beams;
+    options.num_return_sequences = num_return_sequences;
     options.seed = seed;
     options.return_full_text = !no_full_text;
     options.stop_strings = stop;
