@@ -170,6 +170,18 @@ TEST(CliTest, RunTextGenerationPrintsThePipelinesText) {
   r = run(base + " --num-beams 3 --num-return-sequences 2 --json");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(nlohmann::json::parse(r.out), beams);
+  // --no-do-sample searches greedily where generation_config.json samples.
+  const std::filesystem::path sampling = temp_dir("run_sampling_config");
+  for (const char* f : {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"})
+    std::filesystem::create_symlink(dir / f, sampling / f);
+  std::ofstream(sampling / "generation_config.json") << R"({"do_sample": true, "temperature": 1.5, "top_k": 0})";
+  r = run("run " + sampling.string() + " 'Once upon a time' --max-new-tokens 12 --no-do-sample");
+  EXPECT_EQ(r.out, full + "\n");
+  int differ = 0;
+  for (int seed = 0; seed < 3; ++seed)
+    differ += run("run " + sampling.string() + " 'Once upon a time' --max-new-tokens 12 --seed " +
+                  std::to_string(seed)).out != full + "\n";
+  EXPECT_GT(differ, 0) << "the folder's generation_config.json should sample";
   r = run(base + " --num-beams 2 --num-return-sequences 3");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("error: [generate] num_return_sequences (3) must be between 1 and num_beams (2)"),

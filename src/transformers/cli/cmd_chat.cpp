@@ -63,11 +63,11 @@ int cmd_chat(int argc, char** argv) {
   std::optional<double> temperature, top_p, repetition_penalty;
   std::optional<uint64_t> seed;
   std::optional<std::string> cache_implementation;
-  bool do_sample = false;
+  std::optional<bool> do_sample;
   app.add_option("model", model, "model folder or Hub id")->required();
   app.add_option("--system", system_prompt, "system prompt (first message of every conversation)");
   app.add_option("--max-new-tokens", max_new_tokens, "longest reply, in tokens");
-  app.add_flag("--do-sample", do_sample, "sample instead of greedy search");
+  add_do_sample_option(app, do_sample);
   app.add_option("--temperature", temperature);
   app.add_option("--top-k", top_k);
   app.add_option("--top-p", top_p);
@@ -86,7 +86,7 @@ int cmd_chat(int argc, char** argv) {
   pipe->chat_templates();  // a missing or broken template ends the command before the first turn
   pipelines::TextGenerationOptions options;
   options.max_new_tokens = max_new_tokens;
-  if (do_sample) options.do_sample = true;
+  options.do_sample = do_sample;
   options.temperature = temperature;
   options.top_k = top_k;
   options.top_p = top_p;

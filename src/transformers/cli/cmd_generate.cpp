@@ -21,7 +21,8 @@ int cmd_generate(int argc, char** argv) {
       prompt_lookup_num_tokens;
   std::optional<double> temperature, top_p, repetition_penalty, length_penalty;
   std::optional<std::string> cache_implementation;
-  bool no_cache = false, do_sample = false;
+  bool no_cache = false;
+  std::optional<bool> do_sample;
   app.add_option("model", model, "model folder or Hub id")->required();
   app.add_option("--inputs", inputs, "safetensors file with input_ids [batch, seq] and optional attention_mask")
       ->required();
@@ -31,7 +32,7 @@ int cmd_generate(int argc, char** argv) {
   app.add_option("--pad-token-id", pad_token_id, "token that fills finished rows");
   app.add_flag("--no-cache", no_cache, "recompute the whole sequence each step (use_cache=False)");
   add_cache_implementation_option(app, cache_implementation);
-  app.add_flag("--do-sample", do_sample, "multinomial sampling instead of greedy search");
+  add_do_sample_option(app, do_sample);
   app.add_option("--seed", seed, "random seed for sampling");
   app.add_option("--prompt-lookup-num-tokens", prompt_lookup_num_tokens,
                  "assisted decoding by prompt lookup (greedy; same output, fewer forward passes)");
@@ -55,7 +56,7 @@ int cmd_generate(int argc, char** argv) {
   if (pad_token_id) config.pad_token_id = *pad_token_id;
   if (no_cache) config.use_cache = false;
   if (cache_implementation) config.cache_implementation = *cache_implementation;
-  if (do_sample) config.do_sample = true;
+  if (do_sample) config.do_sample = *do_sample;
   if (seed) config.seed = uint64_t(*seed);
   if (temperature) config.temperature = *temperature;
   if (prompt_lookup_num_tokens) config.prompt_lookup_num_tokens = *prompt_lookup_num_tokens;

@@ -53,7 +53,8 @@ int cmd_run(int argc, char** argv) {
       max_seq_len;
   std::optional<double> temperature, top_p, repetition_penalty;
   std::optional<uint64_t> seed;
-  bool json = false, do_sample = false, no_full_text = false, stream = false, multi_label = false,
+  std::optional<bool> do_sample;
+  bool json = false, no_full_text = false, stream = false, multi_label = false,
        handle_impossible = false, truncation = false, normalize = false, all_labels = false;
   app.add_option("model", model, "model folder or Hub id")->required();
   app.add_option("input", input, "the input text (the question for question-answering)")->required();
@@ -86,7 +87,7 @@ int cmd_run(int argc, char** argv) {
   app.add_flag("--normalize", normalize, "sentence-embeddings: L2-normalize the embedding");
   // text-generation
   app.add_option("--max-new-tokens", max_new_tokens, "text-generation: new tokens to generate");
-  app.add_flag("--do-sample", do_sample, "text-generation: sample instead of greedy search");
+  add_do_sample_option(app, do_sample);
   app.add_option("--temperature", temperature);
   app.add_option("--top-p", top_p);
   app.add_option("--repetition-penalty", repetition_penalty);
@@ -114,7 +115,7 @@ int cmd_run(int argc, char** argv) {
   if (canonical == "text-generation") {
     pipelines::TextGenerationOptions options;
     options.max_new_tokens = max_new_tokens;
-    if (do_sample) options.do_sample = true;
+    options.do_sample = do_sample;
     options.temperature = temperature;
     options.top_k = top_k;
     options.top_p = top_p;

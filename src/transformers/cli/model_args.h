@@ -33,4 +33,8 @@ void add_matmul_precision_option(CLI::App& app, std::string& precision);
 // Adds --cache-implementation (GenerationConfig::cache_implementation; generate() rejects unknown names).
 void add_cache_implementation_option(CLI::App& app, std::optional<std::string>& cache_implementation);
 
+// Adds --do-sample and --no-do-sample (unset: generation_config.json decides, as in HF, where a
+// model such as Llama-3-Instruct samples by default).
+void add_do_sample_option(CLI::App& app, std::optional<bool>& do_sample);
+
 }  // namespace transformers::cli
