@@ -313,6 +313,12 @@ TEST(GenerateTest, RejectsBadInputs) {
   config.num_beams = 0;
   EXPECT_THROW(generation::generate(*model, Tensor::from_vector(std::vector<int64_t>{1}, {1, 1}), Tensor(), config),
                Error);
+  // HF's GenerationConfig.validate: max_new_tokens must be greater than 0.
+  config.num_beams = 1;
+  config.max_new_tokens = 0;
+  EXPECT_THROW(generation::generate(*model, Tensor::from_vector(std::vector<int64_t>{1}, {1, 1}), Tensor(), config),
+               Error);
+  config.max_new_tokens.reset();
   // A streamer with beam search is refused, as in HF (beams are only known at the end).
   config.num_beams = 2;
   int calls = 0;

@@ -121,7 +121,8 @@ void GenerationConfig::validate() const {
   TFM_CHECK(top_p > 0 && top_p <= 1, "[generate] top_p must be in (0, 1], got ", top_p);
   TFM_CHECK(top_k >= 0, "[generate] top_k must be >= 0, got ", top_k);
   TFM_CHECK(repetition_penalty > 0, "[generate] repetition_penalty must be > 0, got ", repetition_penalty);
-  TFM_CHECK(!max_new_tokens || *max_new_tokens >= 0, "[generate] max_new_tokens must be >= 0");
+  TFM_CHECK(!max_new_tokens || *max_new_tokens > 0, "[generate] max_new_tokens must be greater than 0, got ",
+            max_new_tokens.value_or(0));
   TFM_CHECK(!min_p || (*min_p >= 0 && *min_p <= 1), "[generate] min_p must be in [0, 1], got ", *min_p);
   TFM_CHECK(typical_p > 0 && typical_p <= 1, "[generate] typical_p must be in (0, 1], got ", typical_p);
   TFM_CHECK(epsilon_cutoff >= 0 && epsilon_cutoff < 1,
