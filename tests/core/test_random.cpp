@@ -126,7 +126,9 @@ TEST(RandomTest, LargeFillsMatchTheSerialStreamOnAnyThreadCount) {
       const double u2 = double(((uint64_t(w[2]) << 32) | w[3]) >> 11) * 0x1p-53;
       const double r = std::sqrt(-2.0 * std::log(1.0 - u1)), theta = 2.0 * M_PI * u2;
       ASSERT_EQ(z[size_t(i)], r * std::cos(theta)) << i;
-      if (i + 1 < n) ASSERT_EQ(z[size_t(i + 1)], r * std::sin(theta)) << i;
+      if (i + 1 < n) {
+        ASSERT_EQ(z[size_t(i + 1)], r * std::sin(theta)) << i;
+      }
     }
     for (int64_t i = 0; i < n; i += 4) {
       ref.next4(w);

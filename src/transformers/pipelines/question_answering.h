@@ -18,9 +18,9 @@ namespace transformers::pipelines {
 
 struct QuestionAnsweringOptions {
   int64_t top_k = 1;
-  std::optional<int64_t> doc_stride;   // default min(max_seq_len / 2, 128)
-  int64_t max_answer_len = 15;         // in tokens
-  std::optional<int64_t> max_seq_len;  // default min(model_max_length, 384)
+  std::optional<int64_t> doc_stride{};   // default min(max_seq_len / 2, 128)
+  int64_t max_answer_len = 15;           // in tokens
+  std::optional<int64_t> max_seq_len{};  // default min(model_max_length, 384)
   bool handle_impossible_answer = false;
   bool align_to_words = true;
 };

@@ -28,11 +28,13 @@ struct SpecialTokens;
 namespace transformers::templates {
 
 struct ChatTemplateOptions {
-  Value tools;                          // list of JSON-schema tool specs; undefined/none: no tools
-  Value documents;                      // list of documents for RAG templates; undefined/none: none
+  // The {} initializers let callers name only the options they set ({.tools = ...}) without
+  // -Wmissing-field-initializers.
+  Value tools{};                        // list of JSON-schema tool specs; undefined/none: no tools
+  Value documents{};                    // list of documents for RAG templates; undefined/none: none
   bool add_generation_prompt = false;
   bool continue_final_message = false;  // cut the output right after the final message's text
-  Value extra;                          // dict of extra template variables (HF's **kwargs)
+  Value extra{};                        // dict of extra template variables (HF's **kwargs)
 };
 
 struct ChatTemplateResult {
