@@ -96,15 +96,17 @@ int cmd_bench(int argc, char** argv) {
   bool json = false, no_limits = false;
   app.add_option("model", model, "model folder or Hub id");
   app.add_option("--config", config_path, "config.json: random weights with these dimensions");
-  app.add_option("--prompt-tokens", prompt_tokens, "prompt length (prefill)")->check(CLI::PositiveNumber);
-  app.add_option("--new-tokens", new_tokens, "tokens to decode")->check(CLI::NonNegativeNumber);
-  app.add_option("--batch", batch, "batch size")->check(CLI::PositiveNumber);
-  app.add_option("--threads", threads, "threads (default: all cores)")->check(CLI::PositiveNumber);
+  // Integer ranges: CLI11's PositiveNumber would print its bound as a 300-digit double.
+  const CLI::Range positive(int64_t(1), std::numeric_limits<int64_t>::max());
+  const CLI::Range non_negative(int64_t(0), std::numeric_limits<int64_t>::max());
+  app.add_option("--prompt-tokens", prompt_tokens, "prompt length (prefill)")->check(positive);
+  app.add_option("--new-tokens", new_tokens, "tokens to decode")->check(non_negative);
+  app.add_option("--batch", batch, "batch size")->check(positive);
+  app.add_option("--threads", threads, "threads (default: all cores)")->check(positive);
   app.add_option("--dtype", dtype, "weight dtype: float32, float16, bfloat16");
   app.add_option("--revision", revision, "Hub revision");
   add_matmul_precision_option(app, matmul_precision);
-  app.add_option("--repeat", repeat, "runs of prefill + decode; the best of each is reported")
-      ->check(CLI::PositiveNumber);
+  app.add_option("--repeat", repeat, "runs of prefill + decode; the best of each is reported")->check(positive);
   app.add_flag("--no-limits", no_limits, "skip measuring read bandwidth and sgemm");
   app.add_option("--save", save_dir,
                  "write the model (config.json + model.safetensors) to this folder and exit, e.g. to "
