@@ -137,6 +137,9 @@ TEST(TextStreamDecoderTest, PiecesAddUpToTheCompletionHuggingFaceCutsFromTheWhol
     return out + decoder.finish();
   };
   EXPECT_EQ(stream("Once upon a", " time, there was", false), " time, there was");
+  // A long prompt: only its last tokens are decoded with the new ones, to the same effect.
+  EXPECT_EQ(stream("Once upon a time, there was a little girl named Lily. She liked", " to play outside.", false),
+            " to play outside.");
   // With HF's clean-up (the pipeline's default), " ," -> "," and " n't" -> "n't" (so "can n't"
   // becomes "cann't", as in Python): a space is only streamed once no rule can remove it.
   EXPECT_EQ(stream("Hello", " , world ! I can n't", true), ", world! I cann't");

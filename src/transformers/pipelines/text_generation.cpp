@@ -137,10 +137,15 @@ std::vector<GeneratedText> TextGenerationPipeline::operator()(const std::vector<
   return results;
 }
 
+// Only the prompt's last few tokens are decoded with the new ones: they give the decoder the
+// context that shapes the completion's first characters (the space a lone decode strips, clean-up
+// across the boundary), and each step stays short however long the conversation is.
+constexpr size_t kPromptContextTokens = 8;
+
 TextStreamDecoder::TextStreamDecoder(const tok::PreTrainedTokenizer& tokenizer, std::vector<int32_t> prompt_ids,
                                      bool clean_up)
     : tokenizer_(tokenizer),
-      ids_(std::move(prompt_ids)),
+      ids_(prompt_ids.end() - int64_t(std::min(prompt_ids.size(), kPromptContextTokens)), prompt_ids.end()),
       prompt_chars_(decoded_chars(tokenizer, ids_, clean_up)),
       clean_up_(clean_up) {}
 

@@ -79,10 +79,10 @@ class TextGenerationPipeline {
   std::optional<templates::ChatTemplateSet> chat_templates_;
 };
 
-// Streams the completion as the pipeline defines it (the prompt and the new tokens decoded
-// together, the decoded prompt's characters cut off), emitting only text that no later token
-// can change: no unfinished UTF-8 character (U+FFFD at the end) and, with clean-up, no space
-// that a clean-up rule may still remove.
+// Streams the completion as the pipeline defines it (the prompt's last tokens and the new tokens
+// decoded together, the decoded prompt's characters cut off), emitting only text that no later
+// token can change: no unfinished UTF-8 character (U+FFFD at the end) and, with clean-up, no
+// space that a clean-up rule may still remove.
 class TextStreamDecoder {
  public:
   TextStreamDecoder(const tok::PreTrainedTokenizer& tokenizer, std::vector<int32_t> prompt_ids, bool clean_up);
@@ -93,7 +93,7 @@ class TextStreamDecoder {
   std::string emit(bool final);
 
   const tok::PreTrainedTokenizer& tokenizer_;
-  std::vector<int32_t> ids_;  // the prompt, then the new tokens
+  std::vector<int32_t> ids_;  // the prompt's last tokens, then the new tokens
   size_t prompt_chars_;
   bool clean_up_;
   size_t emitted_ = 0;  // bytes of the completion already emitted
