@@ -360,6 +360,57 @@ TEST(GenerateTest, HugeMaxNewTokensRunsUntilAStoppingCriterion) {
   }
 }
 
+TEST(GenerateTest, PastKeyValuesHoldingAPrefixGiveTheSameGeneration) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // HF's past_key_values: a cache that already holds the prompt's first tokens; generate() feeds
+  // the rest. The result is the one a fresh cache gives.
+  auto dir = shared_path("fixtures/models/llama");
+  auto model = models::AutoModelForCausalLM::from_pretrained(dir);
+  generation::GenerationConfig config;
+  config.max_new_tokens = 8;
+  config.output_logits = true;
+  const std::vector<int64_t> prompt{1, 159, 216, 93, 113, 184, 30};
+  Tensor ids = Tensor::from_vector(prompt, {1, 7});
+  const generation::GenerateOutput fresh = generation::generate(*model, ids, Tensor(), config);
+  auto prefilled = [&](int64_t tokens) {
+    autograd::NoGradGuard no_grad;
+    std::unique_ptr<nn::KVCache> cache = model->make_cache();
+    models::CausalLMInputs in;
+    in.input_ids = Tensor::from_vector(std::vector<int64_t>(prompt.begin(), prompt.begin() + tokens), {1, tokens});
+    in.past_key_values = cache.get();
+    model->forward(in);
+    return cache;
+  };
+  std::unique_ptr<nn::KVCache> cache = prefilled(4);
+  generation::GenerateHooks hooks;
+  hooks.past_key_values = cache.get();
+  const generation::GenerateOutput reused = generation::generate(*model, ids, Tensor(), config, hooks);
+  EXPECT_EQ(reused.sequences, fresh.sequences);
+  ASSERT_EQ(reused.logits.size(), fresh.logits.size());
+  for (size_t t = 0; t < fresh.logits.size(); ++t) {
+    const std::vector<float>& a = reused.logits[t][0];
+    const std::vector<float>& b = fresh.logits[t][0];
+    float worst = 0;
+    for (size_t v = 0; v < a.size(); ++v) worst = std::max(worst, std::abs(a[v] - b[v]));
+    EXPECT_LT(worst, 1e-4f) << "step " << t;
+  }
+  // Every token but the last is in the cache afterwards.
+  EXPECT_EQ(cache->seq_length(), int64_t(fresh.sequences[0].size()) - 1);
+
+  // Refused: a cache holding the whole prompt, a cache_implementation as well, beams.
+  std::unique_ptr<nn::KVCache> whole = prefilled(7);
+  hooks.past_key_values = whole.get();
+  EXPECT_THROW(generation::generate(*model, ids, Tensor(), config, hooks), Error);
+  std::unique_ptr<nn::KVCache> part = prefilled(3);
+  hooks.past_key_values = part.get();
+  config.cache_implementation = "static";
+  EXPECT_THROW(generation::generate(*model, ids, Tensor(), config, hooks), Error);
+  config.cache_implementation.reset();
+  config.num_beams = 2;
+  EXPECT_THROW(generation::generate(*model, ids, Tensor(), config, hooks), Error);
+  EXPECT_EQ(part->seq_length(), 3);  // untouched by the refused calls
+}
+
 TEST(AssistedGenerationTest, PromptLookupAndDraftModelGiveTheGreedyResult) {
   TFM_SKIP_WITHOUT_SHARED();
   auto dir = shared_path("models/stories260K");

@@ -217,3 +217,44 @@ TEST(TextGenerationPipelineTest, JsonInputsAreStringsChatsOrListsOfEither) {
   EXPECT_THROW((*any)(R"([{"role": "user"}])", opts), Error);
   EXPECT_THROW((*any)(R"([{"role": "user", "content": "Hi"}])", R"({"continue_final_message": "yes"})"), Error);
 }
+
+TEST(TextGenerationPipelineTest, AKeptCacheFeedsOnlyWhatTheConversationAdds) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // reuse_kv_cache: each turn starts from the cache of the previous one, cropped to the prefix
+  // the new prompt shares with it. Replies equal fresh calls'.
+  auto dir = with_chat_template("chat_kept_cache", kChatTemplate);
+  auto kept = pipelines::TextGenerationPipeline::from_pretrained(dir);
+  auto fresh = pipelines::TextGenerationPipeline::from_pretrained(dir);
+  pipelines::TextGenerationOptions options;
+  options.max_new_tokens = 10;
+  pipelines::TextGenerationOptions reusing = options;
+  reusing.reuse_kv_cache = true;
+  std::vector<pipelines::ChatMessage> chat;
+  for (const char* turn : {"Once upon a time", "Tell me more", "And then?"}) {
+    chat.push_back({"user", turn});
+    const std::vector<pipelines::GeneratedText> a = (*kept)(chat, reusing);
+    const std::vector<pipelines::GeneratedText> b = (*fresh)(chat, options);
+    EXPECT_EQ(a[0].generated_text, b[0].generated_text) << turn;
+    EXPECT_EQ(fresh->reused_tokens(), 0);
+    // The rendered conversation up to the previous reply is unchanged, so at least the previous
+    // prompt is reused (the reply's re-tokenized text may differ from the generated ids).
+    const std::string before = "user: Once upon a time\nassistant:";
+    const int64_t first_prompt = int64_t(kept->tokenizer().encode_ids(before, false).size());
+    if (chat.size() > 1) EXPECT_GE(kept->reused_tokens(), first_prompt - 1) << turn;
+    else EXPECT_EQ(kept->reused_tokens(), 0);
+    chat.push_back(a[0].messages.back());
+  }
+  // A different conversation shares only the tokens its prompt has in common with the last
+  // one's; the same prompt twice reuses all but its last token.
+  const std::vector<int32_t> last_ids = kept->tokenizer().encode_ids("user: Once upon a time\n", false);
+  const std::vector<int32_t> other_ids = kept->tokenizer().encode_ids("user: Lily\nassistant:", false);
+  const int64_t common = std::mismatch(last_ids.begin(), last_ids.end(), other_ids.begin(), other_ids.end()).first -
+                         last_ids.begin();
+  ASSERT_GT(common, 0);
+  const std::vector<pipelines::ChatMessage> other{{"user", "Lily"}};
+  EXPECT_EQ((*kept)(other, reusing)[0].generated_text, (*fresh)(other, options)[0].generated_text);
+  EXPECT_EQ(kept->reused_tokens(), common);
+  EXPECT_EQ((*kept)(other, reusing)[0].generated_text, (*fresh)(other, options)[0].generated_text);
+  EXPECT_EQ(kept->reused_tokens(),
+            int64_t(kept->tokenizer().encode_ids("user: Lily\nassistant:", false).size()) - 1);
+}

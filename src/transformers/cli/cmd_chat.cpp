@@ -74,6 +74,9 @@ int cmd_chat(int argc, char** argv) {
   app.add_option("--repetition-penalty", repetition_penalty);
   app.add_option("--seed", seed);
   add_cache_implementation_option(app, cache_implementation);
+  bool no_cache_reuse = false;
+  app.add_flag("--no-cache-reuse", no_cache_reuse,
+               "process the whole conversation every turn instead of keeping the KV cache between turns");
   app.add_option("--dtype", dtype, "weight/compute dtype: float32, float16, bfloat16");
   add_matmul_precision_option(app, matmul_precision);
   app.add_option("--revision", revision, "Hub revision");
@@ -93,6 +96,8 @@ int cmd_chat(int argc, char** argv) {
   options.repetition_penalty = repetition_penalty;
   options.seed = seed;
   options.cache_implementation = cache_implementation;
+  // Each turn feeds only what the conversation adds (TextGenerationOptions::reuse_kv_cache).
+  options.reuse_kv_cache = !no_cache_reuse;
   options.streamer = [](const std::string& piece) { std::cout << piece << std::flush; };
 
   const bool interactive = isatty(STDIN_FILENO);

@@ -569,6 +569,7 @@ GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const 
   }
   models::CausalLM* assistant_model = hooks.assistant_model;
   if (assistant_model || config.prompt_lookup_num_tokens) {
+    TFM_CHECK(!hooks.past_key_values, "[generate] past_key_values is not supported with assisted decoding");
     TFM_CHECK(!config.do_sample && config.num_beams == 1,
               "[generate] assisted decoding is implemented for greedy search (do_sample=false, num_beams=1)");
     // HF: with an assistant model generate() warns and ignores cache_implementation; prompt lookup
@@ -581,6 +582,17 @@ GenerateOutput generate(models::CausalLM& model, const Tensor& input_ids, const 
       TFM_CHECK(assistant_model->vocab_size() == model.vocab_size(), "[generate] the assistant's vocabulary (",
                 assistant_model->vocab_size(), ") differs from the model's (", model.vocab_size(), ")");
     return assisted_greedy(model, std::move(p), config, hooks);
+  }
+  if (hooks.past_key_values) {
+    TFM_CHECK(!config.cache_implementation, "[generate] past_key_values and cache_implementation (\"",
+              *config.cache_implementation, "\") cannot both be set");
+    TFM_CHECK(config.use_cache, "[generate] past_key_values needs use_cache");
+    TFM_CHECK(config.num_beams == 1 && config.num_return_sequences == 1,
+              "[generate] past_key_values is supported with greedy search and sampling, one sequence per prompt");
+    const int64_t cached = hooks.past_key_values->seq_length();
+    TFM_CHECK(cached < int64_t(p.ids[0].size()), "[generate] past_key_values holds ", cached,
+              " tokens; the prompt must be longer (it has ", p.ids[0].size(), ")");
+    return greedy_or_sample(model, std::move(p), config, hooks, hooks.past_key_values);
   }
   std::unique_ptr<nn::KVCache> cache = make_generation_cache(model, config, p.max_length);
   if (config.num_beams > 1) return beam_search(model, std::move(p), config, hooks, cache.get());

@@ -44,6 +44,11 @@ struct GenerateHooks {
   TokenCallback on_tokens;                     // streaming
   models::CausalLM* assistant_model = nullptr; // assisted decoding (see below)
   TokenDecoder decode;                         // stop_strings
+  // HF's past_key_values argument: a cache that already holds the first seq_length() tokens of
+  // every prompt row (prompt reuse), fewer than the prompt's. generate() feeds the rest and
+  // leaves every token of the result but the last in it. Greedy search and sampling with one
+  // sequence per prompt; not with config.cache_implementation (HF raises too).
+  nn::KVCache* past_key_values = nullptr;
 };
 
 // input_ids [batch, seq] integer; attention_mask [batch, seq] 0/1 or undefined (all ones, or

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "transformers/core/error.h"
 #include "transformers/models/auto/modeling_auto.h"
 #include "transformers/tokenizers/unicode.h"
@@ -23,6 +25,21 @@ const templates::ChatTemplateSet& TextGenerationPipeline::chat_templates() {
   if (!chat_templates_) chat_templates_.emplace(chat_config_);
   return *chat_templates_;
 }
+
+namespace {
+// Dynamic NTK and LongRoPE (Phi-3's rope_scaling, whatever its name) rotate by frequencies that
+// depend on the sequence's length: keys kept from an earlier call are not those a fresh call
+// would compute.
+bool rotations_depend_on_length(const models::PretrainedConfig& config) {
+  if (!config.raw_json || !config.raw_json->contains("rope_scaling")) return false;
+  const nlohmann::json& scaling = config.raw_json->at("rope_scaling");
+  if (!scaling.is_object()) return false;
+  if (config.model_type == "phi3") return true;
+  const nlohmann::json type =
+      scaling.contains("rope_type") ? scaling["rope_type"] : scaling.value("type", nlohmann::json());
+  return type == "dynamic" || type == "longrope";
+}
+}  // namespace
 
 std::vector<std::vector<int64_t>> TextGenerationPipeline::generate_ids(const std::vector<int32_t>& prompt_ids,
                                                                        const TextGenerationOptions& o) {
@@ -57,7 +74,26 @@ std::vector<std::vector<int64_t>> TextGenerationPipeline::generate_ids(const std
   hooks.decode = [this](const std::vector<int64_t>& t) {
     return tokenizer_->decode(std::vector<int32_t>(t.begin(), t.end()), /*skip_special_tokens=*/false);
   };
+  const bool reuse = o.reuse_kv_cache && config.use_cache && config.num_beams == 1 &&
+                     config.num_return_sequences == 1 && !config.cache_implementation &&
+                     !config.prompt_lookup_num_tokens && !rotations_depend_on_length(model_->config());
+  reused_tokens_ = 0;
+  if (reuse) {
+    if (!kept_cache_) kept_cache_ = model_->make_cache();
+    if (dynamic_cast<nn::DynamicCache*>(kept_cache_.get())) {
+      // The shared prefix, short of the whole prompt: the last prompt token is fed for its logits.
+      size_t shared = 0;
+      const size_t limit = std::min(kept_ids_.size(), ids.size() - 1);
+      while (shared < limit && kept_ids_[shared] == ids[shared]) ++shared;
+      kept_cache_->crop(int64_t(shared));
+      reused_tokens_ = int64_t(shared);
+      kept_ids_.clear();  // until generate() succeeds, the cache's contents are unknown
+      hooks.past_key_values = kept_cache_.get();
+    }
+  }
   generation::GenerateOutput out = generation::generate(*model_, input, Tensor(), config, hooks);
+  if (hooks.past_key_values)
+    kept_ids_.assign(out.sequences[0].begin(), out.sequences[0].begin() + kept_cache_->seq_length());
   if (stream) {
     std::string rest = stream->finish();
     if (!rest.empty()) o.streamer(rest);

@@ -36,6 +36,13 @@ struct TextGenerationOptions {
   // Chat input: continue the final message instead of starting a new assistant turn (HF's
   // "prefill"). Unset: when the final message is the assistant's, as HF decides.
   std::optional<bool> continue_final_message;
+  // Ours, not HF's: keep the KV cache from one call to the next and feed only the tokens after
+  // the longest prefix this prompt shares with the previous sequence, so a chat turn does not
+  // process the whole conversation again. Greedy search and sampling with one sequence, models
+  // whose default cache can rewind (not Gemma2/Gemma3's rolling one) and whose rotary frequencies
+  // do not depend on the sequence's length (not dynamic NTK or Phi-3's LongRoPE), no
+  // cache_implementation; otherwise ignored. Logits equal a fresh call's up to float rounding.
+  bool reuse_kv_cache = false;
   // Called with each new piece of the completion as it is generated; the pieces add up to the
   // completion (never a partial UTF-8 character, never text that a later token would change).
   std::function<void(const std::string& text)> streamer;
@@ -67,6 +74,8 @@ class TextGenerationPipeline {
   // apply_chat_template: a broken template fails chats only, never plain prompts. Throws when the
   // tokenizer has none or a template does not compile.
   const templates::ChatTemplateSet& chat_templates();
+  // reuse_kv_cache: how many prompt tokens the last call took from the kept cache (0: none).
+  int64_t reused_tokens() const { return reused_tokens_; }
 
  private:
   std::vector<std::vector<int64_t>> generate_ids(const std::vector<int32_t>& prompt_ids,
@@ -77,6 +86,10 @@ class TextGenerationPipeline {
   generation::GenerationConfig generation_config_;
   templates::ChatTemplateConfig chat_config_;
   std::optional<templates::ChatTemplateSet> chat_templates_;
+  // reuse_kv_cache: the cache, and the tokens it holds.
+  std::unique_ptr<nn::KVCache> kept_cache_;
+  std::vector<int64_t> kept_ids_;
+  int64_t reused_tokens_ = 0;
 };
 
 // Streams the completion as the pipeline defines it (the prompt's last tokens and the new tokens
