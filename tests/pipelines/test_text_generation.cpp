@@ -140,10 +140,31 @@ TEST(TextStreamDecoderTest, PiecesAddUpToTheCompletionHuggingFaceCutsFromTheWhol
   // A long prompt: only its last tokens are decoded with the new ones, to the same effect.
   EXPECT_EQ(stream("Once upon a time, there was a little girl named Lily. She liked", " to play outside.", false),
             " to play outside.");
+  // "中" is three byte-fallback tokens; a run of them is decoded as a whole, so the window may not
+  // start inside the prompt's nine.
+  EXPECT_EQ(stream("Once 中中中", "中 time", false), "中 time");
+
+  // Driven by ids: the prompt ends with eight skipped special tokens, which must not leave the
+  // decoder's strip of the first space to the completion.
+  auto by_ids = [&](std::vector<int32_t> prompt_ids, const std::vector<std::string>& tokens) {
+    pipelines::TextStreamDecoder decoder(tokenizer, prompt_ids, false);
+    std::string out;
+    for (int32_t id : tokenizer.convert_tokens_to_ids(tokens)) out += decoder.push(id);
+    return out + decoder.finish();
+  };
+  std::vector<int32_t> ends_special = tokenizer.encode_ids("Once upon a");
+  ends_special.insert(ends_special.end(), 8, tokenizer.convert_token_to_id("</s>").value());
+  EXPECT_EQ(by_ids(ends_special, {"\u2581time"}), " time");
+  // A newline byte then a byte that starts a character which never completes: HF's ByteFallback
+  // decodes the run [0x0A, 0xE4] as invalid, two U+FFFD; the newline must not have been streamed.
+  EXPECT_EQ(by_ids(tokenizer.encode_ids("Once"), {"<0x0A>", "<0xE4>"}), "\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(by_ids(tokenizer.encode_ids("Once"), {"<0x0A>", "\u2581time"}), "\n time");
   // With HF's clean-up (the pipeline's default), " ," -> "," and " n't" -> "n't" (so "can n't"
   // becomes "cann't", as in Python): a space is only streamed once no rule can remove it.
   EXPECT_EQ(stream("Hello", " , world ! I can n't", true), ", world! I cann't");
   EXPECT_EQ(stream("Hello", " , world ! I can n't", false), " , world ! I can n't");
+  // One rule's replacement makes another's match: " ' " -> "'" turns " n ' t" into " n't".
+  EXPECT_EQ(stream("Hello", " x n ' t", true), " xn't");
 }
 
 TEST(TextGenerationPipelineTest, AChatEndingWithTheAssistantIsContinued) {

@@ -173,20 +173,42 @@ std::vector<GeneratedText> TextGenerationPipeline::operator()(const std::vector<
   return results;
 }
 
-// Only the prompt's last few tokens are decoded with the new ones: they give the decoder the
-// context that shapes the completion's first characters (the space a lone decode strips, clean-up
-// across the boundary), and each step stays short however long the conversation is.
+// Only the prompt's last tokens are decoded with the new ones, so each step stays short however
+// long the conversation is. The window starts where decoding can start afresh: not inside a run
+// of byte-fallback tokens (a run is decoded as a whole, and becomes U+FFFD throughout when it is
+// not valid UTF-8), and with some text in it, so that a decoder's strip of the first space falls
+// inside the window rather than on the completion. At least kPromptContextTokens tokens.
 constexpr size_t kPromptContextTokens = 8;
+
+namespace {
+// A byte-fallback piece: "<0xNN>".
+bool is_byte_token(const tok::PreTrainedTokenizer& tokenizer, int32_t id) {
+  const std::string token = tokenizer.convert_ids_to_tokens({id})[0];
+  return token.size() == 6 && token.compare(0, 3, "<0x") == 0 && token[5] == '>';
+}
+
+std::vector<int32_t> decoding_window(const tok::PreTrainedTokenizer& tokenizer, const std::vector<int32_t>& prompt,
+                                     bool clean_up) {
+  size_t start = prompt.size() - std::min(prompt.size(), kPromptContextTokens);
+  while (start > 0 && is_byte_token(tokenizer, prompt[start])) --start;
+  while (start > 0 && tokenizer.decode({prompt.begin() + int64_t(start), prompt.end()}, true, clean_up).empty())
+    --start;
+  return {prompt.begin() + int64_t(start), prompt.end()};
+}
+}  // namespace
 
 TextStreamDecoder::TextStreamDecoder(const tok::PreTrainedTokenizer& tokenizer, std::vector<int32_t> prompt_ids,
                                      bool clean_up)
     : tokenizer_(tokenizer),
-      ids_(prompt_ids.end() - int64_t(std::min(prompt_ids.size(), kPromptContextTokens)), prompt_ids.end()),
+      ids_(decoding_window(tokenizer, prompt_ids, clean_up)),
       prompt_chars_(decoded_chars(tokenizer, ids_, clean_up)),
       clean_up_(clean_up) {}
 
 std::string TextStreamDecoder::push(int32_t token) {
   ids_.push_back(token);
+  // A run of byte tokens may still turn out not to be UTF-8, and then decodes to U+FFFD as a
+  // whole: it waits until a token of another kind ends it.
+  if (is_byte_token(tokenizer_, token)) return "";
   return emit(/*final=*/false);
 }
 
@@ -199,10 +221,12 @@ std::string TextStreamDecoder::emit(bool final) {
     // U+FFFD at the end: a character still waiting for its remaining bytes.
     static const std::string kReplacement = "\xEF\xBF\xBD";
     while (end >= 3 && text.compare(end - 3, 3, kReplacement) == 0) end -= 3;
-    // Clean-up removes a space before ".", "?", "!", ",", "' ", "n't", "'m", "'s", "'ve", "'re":
-    // a space followed by fewer than three characters may still go.
+    // Clean-up removes a space before ".", "?", "!", ",", "' ", "n't", "'m", "'s", "'ve", "'re",
+    // and one replacement can make another (" n ' t" -> " n't" -> "n't"): a space within the
+    // last kCleanUpReach characters may still go.
+    constexpr size_t kCleanUpReach = 8;
     if (clean_up_)
-      for (size_t i = end >= 3 ? end - 3 : 0; i < end; ++i)
+      for (size_t i = end >= kCleanUpReach ? end - kCleanUpReach : 0; i < end; ++i)
         if (text[i] == ' ') {
           end = i;
           break;

@@ -44,7 +44,9 @@ struct TextGenerationOptions {
   // cache_implementation; otherwise ignored. Logits equal a fresh call's up to float rounding.
   bool reuse_kv_cache = false;
   // Called with each new piece of the completion as it is generated; the pieces add up to the
-  // completion (never a partial UTF-8 character, never text that a later token would change).
+  // completion. A piece holds no unfinished character (a run of byte-fallback tokens waits for
+  // its end) and no space that the clean-up may still remove. Greedy search and sampling with
+  // one sequence only, as HF's streamer.
   std::function<void(const std::string& text)> streamer;
 };
 
@@ -93,9 +95,9 @@ class TextGenerationPipeline {
 };
 
 // Streams the completion as the pipeline defines it (the prompt's last tokens and the new tokens
-// decoded together, the decoded prompt's characters cut off), emitting only text that no later
-// token can change: no unfinished UTF-8 character (U+FFFD at the end) and, with clean-up, no
-// space that a clean-up rule may still remove.
+// decoded together, the decoded prompt's characters cut off), holding back what a later token
+// can still change: an unfinished character (U+FFFD at the end, or a run of byte-fallback
+// tokens) and, with clean-up, a space that a clean-up rule may still remove.
 class TextStreamDecoder {
  public:
   TextStreamDecoder(const tok::PreTrainedTokenizer& tokenizer, std::vector<int32_t> prompt_ids, bool clean_up);
