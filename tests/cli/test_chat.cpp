@@ -13,6 +13,7 @@
 #include "transformers/generation/utils.h"
 #include "transformers/io/json.h"
 #include "transformers/models/auto/modeling_auto.h"
+#include "transformers/pipelines/text_generation.h"
 #include "transformers/tokenizers/auto_tokenizer.h"
 
 using namespace transformers;
@@ -106,4 +107,21 @@ TEST(ChatCliTest, AFailedTurnOrSaveIsReportedAndTheConversationGoesOn) {
   EXPECT_EQ(conversation[2]["content"], "second");
   EXPECT_EQ(conversation[3]["role"], "assistant");
   EXPECT_FALSE(std::filesystem::exists(saved_dir / "conversation.json.tmp"));
+}
+
+TEST(ChatCliTest, BeamSearchRepliesArePrintedWhole) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // A folder whose generation_config.json sets num_beams: no streamer (HF refuses one with beam
+  // search), the reply is printed when done.
+  auto dir = chat_model_dir();
+  std::filesystem::remove(dir / "generation_config.json");
+  std::ofstream(dir / "generation_config.json") << R"({"bos_token_id": 1, "eos_token_id": 2, "num_beams": 3})";
+  auto pipe = pipelines::TextGenerationPipeline::from_pretrained(dir);
+  pipelines::TextGenerationOptions options;
+  options.max_new_tokens = 6;
+  const std::string reply = (*pipe)({{"user", "Once upon a time"}}, options)[0].generated_text;
+  int code = 0;
+  std::string out = run_with_stdin("chat " + dir.string() + " --max-new-tokens 6", "Once upon a time\n", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(out, reply + "\n");
 }

@@ -182,6 +182,10 @@ TEST(CliTest, RunTextGenerationPrintsThePipelinesText) {
     differ += run("run " + sampling.string() + " 'Once upon a time' --max-new-tokens 12 --seed " +
                   std::to_string(seed)).out != full + "\n";
   EXPECT_GT(differ, 0) << "the folder's generation_config.json should sample";
+  // As HF: no streamer with beam search (rather than print only the prompt).
+  r = run(base + " --stream --num-beams 2");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("a streamer cannot be used with beam search"), std::string::npos) << r.out;
   r = run(base + " --num-beams 2 --num-return-sequences 3");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("error: [generate] num_return_sequences (3) must be between 1 and num_beams (2)"),

@@ -98,7 +98,10 @@ int cmd_chat(int argc, char** argv) {
   options.cache_implementation = cache_implementation;
   // Each turn feeds only what the conversation adds (TextGenerationOptions::reuse_kv_cache).
   options.reuse_kv_cache = !no_cache_reuse;
-  options.streamer = [](const std::string& piece) { std::cout << piece << std::flush; };
+  // Replies stream, except from beam search (a folder whose generation_config.json sets
+  // num_beams), which is printed when done.
+  const bool beams = pipe->generation_config().num_beams > 1 || pipe->generation_config().num_return_sequences > 1;
+  if (!beams) options.streamer = [](const std::string& piece) { std::cout << piece << std::flush; };
 
   const bool interactive = isatty(STDIN_FILENO);
   std::vector<pipelines::ChatMessage> history;
@@ -149,6 +152,7 @@ int cmd_chat(int argc, char** argv) {
     history.push_back({"user", line});
     try {
       std::vector<pipelines::GeneratedText> reply = (*pipe)(history, options);
+      if (!options.streamer) std::cout << reply[0].generated_text;
       std::cout << "\n";
       history.push_back(reply[0].messages.back());
     } catch (const std::exception& e) {

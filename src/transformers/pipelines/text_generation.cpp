@@ -62,7 +62,10 @@ std::vector<std::vector<int64_t>> TextGenerationPipeline::generate_ids(const std
   Tensor input = Tensor::from_vector(ids, {1, int64_t(ids.size())});
   generation::TokenCallback on_tokens;
   std::unique_ptr<TextStreamDecoder> stream;
-  if (o.streamer && config.num_beams == 1 && config.num_return_sequences == 1) {
+  // As HF's generate ("`streamer` cannot be used with beam search") and TextStreamer (batch size 1).
+  TFM_CHECK(!o.streamer || (config.num_beams == 1 && config.num_return_sequences == 1),
+            "[text-generation] a streamer cannot be used with beam search or several sequences per prompt");
+  if (o.streamer) {
     stream = std::make_unique<TextStreamDecoder>(*tokenizer_, prompt_ids, o.clean_up_tokenization_spaces);
     on_tokens = [&](const std::vector<int64_t>& next) {
       std::string piece = stream->push(int32_t(next[0]));

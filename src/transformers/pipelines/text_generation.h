@@ -76,6 +76,8 @@ class TextGenerationPipeline {
   // apply_chat_template: a broken template fails chats only, never plain prompts. Throws when the
   // tokenizer has none or a template does not compile.
   const templates::ChatTemplateSet& chat_templates();
+  // The folder's generation_config.json (with the model config's token ids), before options.
+  const generation::GenerationConfig& generation_config() const { return generation_config_; }
   // reuse_kv_cache: how many prompt tokens the last call took from the kept cache (0: none).
   int64_t reused_tokens() const { return reused_tokens_; }
 
