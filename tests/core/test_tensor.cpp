@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "transformers/core/allocator.h"
 #include "transformers/core/autograd.h"
 #include "transformers/core/error.h"
 #include "transformers/core/ops.h"
@@ -59,14 +60,20 @@ TEST(TensorTest, ImpossibleSizesAreClearErrors) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("too many elements"), std::string::npos) << e.what();
   }
-  // 2^50 bytes fit the arithmetic but not the machine: out of memory, and still an Error.
+  // 2^50 bytes fit the arithmetic but not the machine: out of memory, and still an Error; the
+  // failed request counts neither in use nor toward the peak.
+  const allocator::Stats before = allocator::stats();
   try {
     Tensor::empty({int64_t(1) << 48}, DType::Float32);
     ADD_FAILURE() << "a 4 PiB tensor was allocated";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("out of memory"), std::string::npos) << e.what();
   }
+  EXPECT_EQ(allocator::stats().bytes_in_use, before.bytes_in_use);
+  EXPECT_EQ(allocator::stats().peak_bytes_in_use, before.peak_bytes_in_use);
+  // Empty tensors whatever their other dimensions, in either order.
   EXPECT_EQ(Tensor::empty({0, int64_t(1) << 62}, DType::Float32).numel(), 0);
+  EXPECT_EQ(Tensor::empty({int64_t(1) << 62, 0}, DType::Float32).numel(), 0);
 }
 
 // Tensor::to / copy_ from f16 and bf16 to f32 take a vectorized path for contiguous rows: every

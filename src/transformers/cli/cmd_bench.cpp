@@ -96,9 +96,10 @@ int cmd_bench(int argc, char** argv) {
   bool json = false, no_limits = false;
   app.add_option("model", model, "model folder or Hub id");
   app.add_option("--config", config_path, "config.json: random weights with these dimensions");
-  // Integer ranges: CLI11's PositiveNumber would print its bound as a 300-digit double.
-  const CLI::Range positive(int64_t(1), std::numeric_limits<int64_t>::max());
-  const CLI::Range non_negative(int64_t(0), std::numeric_limits<int64_t>::max());
+  // Integer ranges (CLI11's PositiveNumber would print its bound as a 300-digit double), small
+  // enough that sums and products of the counts cannot overflow.
+  const CLI::Range positive(int64_t(1), int64_t(1) << 30);
+  const CLI::Range non_negative(int64_t(0), int64_t(1) << 30);
   app.add_option("--prompt-tokens", prompt_tokens, "prompt length (prefill)")->check(positive);
   app.add_option("--new-tokens", new_tokens, "tokens to decode")->check(non_negative);
   app.add_option("--batch", batch, "batch size")->check(positive);

@@ -55,10 +55,12 @@ void add_cache_implementation_option(CLI::App& app, std::optional<std::string>& 
 
 void add_do_sample_option(CLI::App& app, std::optional<bool>& do_sample) {
   // Callbacks: a flag bound to an optional would set it to false when absent.
-  app.add_flag_callback("--do-sample", [&do_sample] { do_sample = true; },
-                        "sample (default: generation_config.json's do_sample)");
-  app.add_flag_callback("--no-do-sample", [&do_sample] { do_sample = false; },
-                        "search greedily even where generation_config.json samples");
+  // The callbacks run in definition order, not command-line order: the flags exclude each other.
+  CLI::Option* yes = app.add_flag_callback("--do-sample", [&do_sample] { do_sample = true; },
+                                           "sample (default: generation_config.json's do_sample)");
+  CLI::Option* no = app.add_flag_callback("--no-do-sample", [&do_sample] { do_sample = false; },
+                                          "search greedily even where generation_config.json samples");
+  yes->excludes(no);
 }
 
 }  // namespace transformers::cli

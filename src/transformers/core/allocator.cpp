@@ -46,20 +46,22 @@ void* allocate(size_t nbytes) {
         c.stats.peak_bytes_in_use = c.stats.bytes_in_use;
       return p;
     }
-    c.stats.bytes_in_use += size;
-    if (c.stats.bytes_in_use > c.stats.peak_bytes_in_use)
-      c.stats.peak_bytes_in_use = c.stats.bytes_in_use;
   }
   void* p = std::aligned_alloc(kAlignment, size);
   if (!p) {
-    {
-      std::lock_guard<std::mutex> lock(c.mutex);
-      c.stats.bytes_in_use -= size;
-    }
+    // Cached blocks of other sizes may be what is missing: hand them back and try once more,
+    // as PyTorch's caching allocator does.
+    empty_cache();
+    p = std::aligned_alloc(kAlignment, size);
+  }
+  if (!p) {
     char gib[32];
     std::snprintf(gib, sizeof gib, "%.2f", double(nbytes) / double(1 << 30));
     throw Error(std::string("[memory] out of memory: could not allocate ") + gib + " GiB");
   }
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.stats.bytes_in_use += size;
+  if (c.stats.bytes_in_use > c.stats.peak_bytes_in_use) c.stats.peak_bytes_in_use = c.stats.bytes_in_use;
   return p;
 }
 

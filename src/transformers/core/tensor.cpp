@@ -101,13 +101,13 @@ Tensor make(std::shared_ptr<Storage> storage, Shape shape, Shape strides, int64_
 }
 
 void check_shape(const Shape& shape, const char* op) {
+  for (int64_t s : shape) TFM_CHECK(s >= 0, "[", op, "] negative dimension in shape ", shape_str(shape));
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return;  // empty, whatever the rest
   // Bytes must fit in int64 at the widest dtype (8 bytes), so that no size computation overflows.
   int64_t bytes = 8;
-  for (int64_t s : shape) {
-    TFM_CHECK(s >= 0, "[", op, "] negative dimension in shape ", shape_str(shape));
+  for (int64_t s : shape)
     TFM_CHECK(!__builtin_mul_overflow(bytes, s, &bytes), "[", op, "] shape ", shape_str(shape),
               " has too many elements");
-  }
 }
 
 // A view of t's storage with new geometry; keeps autograd history by recording a view node.
