@@ -279,3 +279,25 @@ TEST(TextGenerationPipelineTest, AKeptCacheFeedsOnlyWhatTheConversationAdds) {
   EXPECT_EQ(kept->reused_tokens(),
             int64_t(kept->tokenizer().encode_ids("user: Lily\nassistant:", false).size()) - 1);
 }
+
+TEST(TextGenerationPipelineTest, AnEmptyPromptStartsFromTheBosToken) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // HF's _forward: a prompt of no tokens generates from bos_token_id. stories260K's tokenizer
+  // adds <s> itself; without its post-processor "" encodes to nothing and the pipeline starts
+  // from the same <s>.
+  auto src = shared_path("models/stories260K");
+  auto dir = transformers::testing::temp_dir("no_bos_post_processor");
+  for (const char* f : {"config.json", "model.safetensors", "generation_config.json", "tokenizer_config.json"})
+    std::filesystem::create_symlink(src / f, dir / f);
+  nlohmann::json tokenizer = io::read_json(src / "tokenizer.json");
+  tokenizer["post_processor"] = nullptr;
+  io::write_json(dir / "tokenizer.json", tokenizer);
+  auto bare = pipelines::TextGenerationPipeline::from_pretrained(dir);
+  ASSERT_TRUE(bare->tokenizer().encode_ids("").empty());
+  auto with_bos = pipelines::TextGenerationPipeline::from_pretrained(src);
+  pipelines::TextGenerationOptions options;
+  options.max_new_tokens = 6;
+  const std::string text = (*bare)("", options)[0].generated_text;
+  EXPECT_FALSE(text.empty());
+  EXPECT_EQ(text, (*with_bos)("", options)[0].generated_text);
+}

@@ -43,7 +43,6 @@ bool rotations_depend_on_length(const models::PretrainedConfig& config) {
 
 std::vector<std::vector<int64_t>> TextGenerationPipeline::generate_ids(const std::vector<int32_t>& prompt_ids,
                                                                        const TextGenerationOptions& o) {
-  TFM_CHECK(!prompt_ids.empty(), "[text-generation] the prompt encodes to no tokens");
   generation::GenerationConfig config = generation_config_;
   // HF's pipeline generates up to max_new_tokens when neither is configured: its default
   // max_length of 20 counts the prompt.
@@ -59,6 +58,12 @@ std::vector<std::vector<int64_t>> TextGenerationPipeline::generate_ids(const std
   if (o.seed) config.seed = *o.seed;
   if (!o.stop_strings.empty()) config.stop_strings = o.stop_strings;
   std::vector<int64_t> ids(prompt_ids.begin(), prompt_ids.end());
+  // HF: an empty prompt generates from bos_token_id (no input_ids; prompt length 0).
+  if (ids.empty()) {
+    TFM_CHECK(config.bos_token_id, "[text-generation] the prompt encodes to no tokens and the model has no "
+              "bos_token_id to start from");
+    ids.push_back(*config.bos_token_id);
+  }
   Tensor input = Tensor::from_vector(ids, {1, int64_t(ids.size())});
   generation::TokenCallback on_tokens;
   std::unique_ptr<TextStreamDecoder> stream;
