@@ -109,8 +109,11 @@ inline void check_cached_decode(models::CausalLM& model, const std::string& case
   Tensor full_logits = model.forward(full).logits;  // [2, len, vocab]
 
   auto cache = model.make_cache();
+  // A rolling cache takes one token at a time after the prompt (as HF's); the others also take
+  // several at once onto a filled cache (prompt reuse, assisted decoding).
+  const bool rolls = dynamic_cast<nn::SlidingWindowCache*>(cache.get()) != nullptr;
   for (int64_t start = 0; start < len;) {
-    const int64_t n = start == 0 ? prefill : 1;
+    const int64_t n = start == 0 ? prefill : start == prefill && !rolls ? 3 : 1;
     models::CausalLMInputs step;
     step.input_ids = input.narrow(1, start, n);
     step.attention_mask = attention.narrow(1, 0, start + n);
