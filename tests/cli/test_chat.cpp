@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_runner.h"
+#include "support/chat_model.h"
 #include "support/fixtures.h"
 #include "transformers/generation/utils.h"
 #include "transformers/io/json.h"
@@ -27,20 +28,10 @@ std::string run_with_stdin(const std::string& args, const std::string& input, in
   return r.out;
 }
 
-const char* const kChatTemplate =
-    "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
-    "{% if add_generation_prompt %}assistant:{% endif %}";
-
 // stories260K plus a chat template (by default a minimal one).
-std::filesystem::path chat_model_dir(const std::string& chat_template = kChatTemplate) {
-  auto dir = temp_dir("chat_model");
-  auto src = shared_path("models/stories260K");
-  for (const char* f : {"config.json", "model.safetensors", "generation_config.json", "tokenizer.json"})
-    std::filesystem::create_symlink(src / f, dir / f);
-  nlohmann::json config = io::read_json(src / "tokenizer_config.json");
-  config["chat_template"] = chat_template;
-  io::write_json(dir / "tokenizer_config.json", config);
-  return dir;
+std::filesystem::path chat_model_dir(
+    const std::string& chat_template = transformers::testing::kMinimalChatTemplate) {
+  return transformers::testing::stories_with_chat_template("chat_model", chat_template);
 }
 }  // namespace
 
@@ -87,7 +78,7 @@ TEST(ChatCliTest, AFailedTurnOrSaveIsReportedAndTheConversationGoesOn) {
   // The template raises on one message; that turn fails, the others stay in the conversation.
   auto dir = chat_model_dir(std::string("{% for m in messages %}{% if m['content'] == 'boom' %}"
                                         "{{ raise_exception('no boom here') }}{% endif %}{% endfor %}") +
-                            kChatTemplate);
+                            transformers::testing::kMinimalChatTemplate);
   auto saved_dir = temp_dir("chat_saved_after_errors");
   auto saved = saved_dir / "conversation.json";
   int code = 0;

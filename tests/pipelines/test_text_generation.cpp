@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/chat_model.h"
 #include "support/fixtures.h"
 #include "transformers/core/error.h"
 #include "transformers/io/json.h"
@@ -16,24 +17,7 @@
 
 using namespace transformers;
 using transformers::testing::shared_path;
-
-namespace {
-const char* const kChatTemplate =
-    "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
-    "{% if add_generation_prompt %}assistant:{% endif %}";
-
-// stories260K with a chat template in its tokenizer_config.json.
-std::filesystem::path with_chat_template(const std::string& name, const std::string& chat_template) {
-  auto src = shared_path("models/stories260K");
-  auto dir = transformers::testing::temp_dir(name);
-  for (const char* f : {"config.json", "model.safetensors", "generation_config.json", "tokenizer.json"})
-    std::filesystem::create_symlink(src / f, dir / f);
-  nlohmann::json config = io::read_json(src / "tokenizer_config.json");
-  config["chat_template"] = chat_template;
-  io::write_json(dir / "tokenizer_config.json", config);
-  return dir;
-}
-}  // namespace
+using transformers::testing::stories_with_chat_template;
 
 TEST(TextGenerationPipelineTest, Stories260KTextMatchesTransformers) {
   TFM_SKIP_WITHOUT_SHARED();
@@ -90,7 +74,7 @@ TEST(TextGenerationPipelineTest, ABrokenChatTemplateFailsChatsOnly) {
   TFM_SKIP_WITHOUT_SHARED();
   // HF compiles the template in apply_chat_template: a plain prompt never touches it.
   auto src = shared_path("models/stories260K");
-  auto dir = with_chat_template("broken_chat_template", "{% for m in messages %}{{ m['content'] }");
+  auto dir = stories_with_chat_template("broken_chat_template", "{% for m in messages %}{{ m['content'] }");
   auto pipe = pipelines::TextGenerationPipeline::from_pretrained(dir);
   pipelines::TextGenerationOptions options;
   options.max_new_tokens = 4;
@@ -171,7 +155,7 @@ TEST(TextGenerationPipelineTest, AChatEndingWithTheAssistantIsContinued) {
   TFM_SKIP_WITHOUT_SHARED();
   // HF: a final assistant message is a prefill; the template's rendering stops right after its
   // text, and the reply is appended to it instead of becoming a new message.
-  auto dir = with_chat_template("chat_prefill", kChatTemplate);
+  auto dir = stories_with_chat_template("chat_prefill");
   auto pipe = pipelines::TextGenerationPipeline::from_pretrained(dir);
   pipelines::TextGenerationOptions options;
   options.max_new_tokens = 6;
@@ -210,7 +194,7 @@ TEST(TextGenerationPipelineTest, JsonInputsAreStringsChatsOrListsOfEither) {
   TFM_SKIP_WITHOUT_SHARED();
   // HF's __call__: a string, a list of strings, a chat (a list of messages) or a list of chats;
   // a chat with return_full_text answers the conversation, else the completion.
-  auto dir = with_chat_template("chat_json", kChatTemplate);
+  auto dir = stories_with_chat_template("chat_json");
   auto any = pipelines::pipeline("text-generation", dir);
   auto& typed = any->as<pipelines::TextGenerationPipeline>();
   pipelines::TextGenerationOptions options;
@@ -243,7 +227,7 @@ TEST(TextGenerationPipelineTest, AKeptCacheFeedsOnlyWhatTheConversationAdds) {
   TFM_SKIP_WITHOUT_SHARED();
   // reuse_kv_cache: each turn starts from the cache of the previous one, cropped to the prefix
   // the new prompt shares with it. Replies equal fresh calls'.
-  auto dir = with_chat_template("chat_kept_cache", kChatTemplate);
+  auto dir = stories_with_chat_template("chat_kept_cache");
   auto kept = pipelines::TextGenerationPipeline::from_pretrained(dir);
   auto fresh = pipelines::TextGenerationPipeline::from_pretrained(dir);
   pipelines::TextGenerationOptions options;
