@@ -1,5 +1,6 @@
 #include "transformers/core/allocator.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -29,6 +30,11 @@ Cache& cache() {
   static Cache* c = new Cache();  // never destroyed: blocks may be released during exit
   return *c;
 }
+// A block handed out: in use, and perhaps a new peak. The caller holds the cache's mutex.
+void count_in_use(Stats& stats, size_t size) {
+  stats.bytes_in_use += size;
+  stats.peak_bytes_in_use = std::max(stats.peak_bytes_in_use, stats.bytes_in_use);
+}
 }  // namespace
 
 void* allocate(size_t nbytes) {
@@ -41,9 +47,7 @@ void* allocate(size_t nbytes) {
       void* p = it->second.back();
       it->second.pop_back();
       c.stats.bytes_cached -= size;
-      c.stats.bytes_in_use += size;
-      if (c.stats.bytes_in_use > c.stats.peak_bytes_in_use)
-        c.stats.peak_bytes_in_use = c.stats.bytes_in_use;
+      count_in_use(c.stats, size);
       return p;
     }
   }
@@ -60,8 +64,7 @@ void* allocate(size_t nbytes) {
     throw Error(std::string("[memory] out of memory: could not allocate ") + gib + " GiB");
   }
   std::lock_guard<std::mutex> lock(c.mutex);
-  c.stats.bytes_in_use += size;
-  if (c.stats.bytes_in_use > c.stats.peak_bytes_in_use) c.stats.peak_bytes_in_use = c.stats.bytes_in_use;
+  count_in_use(c.stats, size);
   return p;
 }
 
