@@ -283,3 +283,29 @@ TEST(TextGenerationPipelineTest, AnEmptyPromptStartsFromTheBosToken) {
   EXPECT_FALSE(text.empty());
   EXPECT_EQ(text, (*with_bos)("", options)[0].generated_text);
 }
+
+TEST(TextGenerationPipelineTest, NoKeptCacheWhereRotationsDependOnTheLength) {
+  TFM_SKIP_WITHOUT_SHARED();
+  // Dynamic NTK recomputes its frequencies as the sequence grows: keys kept from an earlier call
+  // are not the ones a fresh call computes, so every call starts from an empty cache.
+  auto dir = stories_with_chat_template("chat_dynamic_rope");
+  std::filesystem::remove(dir / "config.json");
+  nlohmann::json config = io::read_json(shared_path("models/stories260K") / "config.json");
+  config["rope_scaling"] = {{"type", "dynamic"}, {"factor", 2.0}};
+  io::write_json(dir / "config.json", config);
+  auto pipe = pipelines::TextGenerationPipeline::from_pretrained(dir);
+  pipelines::TextGenerationOptions options;
+  options.max_new_tokens = 4;
+  options.reuse_kv_cache = true;
+  const std::vector<pipelines::ChatMessage> chat{{"user", "Lily"}};
+  (*pipe)(chat, options);
+  (*pipe)(chat, options);
+  EXPECT_EQ(pipe->reused_tokens(), 0);
+  // The same folder with linear scaling (fixed frequencies) reuses the prompt.
+  config["rope_scaling"] = {{"type", "linear"}, {"factor", 2.0}};
+  io::write_json(dir / "config.json", config);
+  pipe = pipelines::TextGenerationPipeline::from_pretrained(dir);
+  (*pipe)(chat, options);
+  (*pipe)(chat, options);
+  EXPECT_GT(pipe->reused_tokens(), 0);
+}

@@ -6,6 +6,7 @@
 
 #include "transformers/core/error.h"
 #include "transformers/models/auto/modeling_auto.h"
+#include "transformers/models/configuration_utils.h"
 #include "transformers/tokenizers/unicode.h"
 
 namespace transformers::pipelines {
@@ -31,12 +32,10 @@ namespace {
 // depend on the sequence's length: keys kept from an earlier call are not those a fresh call
 // would compute.
 bool rotations_depend_on_length(const models::PretrainedConfig& config) {
-  if (!config.raw_json || !config.raw_json->contains("rope_scaling")) return false;
-  const nlohmann::json& scaling = config.raw_json->at("rope_scaling");
-  if (!scaling.is_object()) return false;
-  if (config.model_type == "phi3") return true;
-  const nlohmann::json type =
-      scaling.contains("rope_type") ? scaling["rope_type"] : scaling.value("type", nlohmann::json());
+  if (!config.raw_json) return false;
+  const nlohmann::json& j = *config.raw_json;
+  if (config.model_type == "phi3") return j.contains("rope_scaling") && j["rope_scaling"].is_object();
+  const std::string type = models::ConfigReader(j, "config.json").rope_parameters(2, 0).rope_type;
   return type == "dynamic" || type == "longrope";
 }
 }  // namespace
